@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install synthkit and everything its tests need into .venv/ (idempotent; re-running is quick).
+# Needs only Python 3.11+ and package registries; nothing is downloaded at run time afterwards.
+set -euo pipefail
+cd "$(dirname "$0")"
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+PIP=(.venv/bin/python -m pip --disable-pip-version-check)
+"${PIP[@]}" install -q --upgrade pip "setuptools<81" wheel
+# torch first, alone: the CPU build (a local wheel where the machine provides one).
+"${PIP[@]}" install -q -c constraints.txt torch
+"${PIP[@]}" install -q -c constraints.txt -e ".[all]"
+# torchaudio's PyPI build for this torch links CUDA libraries; drop its compiled parts (see constraints.txt).
+.venv/bin/python - <<'PY'
+import glob, importlib.util, os
+spec = importlib.util.find_spec("torchaudio")
+if spec and spec.submodule_search_locations:
+    for f in glob.glob(os.path.join(spec.submodule_search_locations[0], "lib", "*.so")):
+        os.remove(f)
+PY
+echo "synthkit installed in .venv/ ($(.venv/bin/synthkit --version))"

@@ -1,0 +1,86 @@
+"""Audio load / save / resample. soundfile for I/O, soxr for resampling; nothing else touches files.
+
+Arrays are mono float32 in [-1, 1] unless stated otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from .errors import SynthkitError
+
+#: Default sample rate of corpora synthkit writes (Hz).
+DEFAULT_SAMPLE_RATE = 16000
+#: soxr quality used everywhere, so a clip resampled twice the same way is bit-identical.
+RESAMPLE_QUALITY = "HQ"
+#: Subtype written to WAV files.
+WAV_SUBTYPE = "PCM_16"
+INT16_SCALE = 32768.0
+
+
+def int16_to_float(x: np.ndarray) -> np.ndarray:
+    return (np.asarray(x, dtype=np.float32) / INT16_SCALE).astype(np.float32)
+
+
+def float_to_int16(x: np.ndarray) -> np.ndarray:
+    """Round to 16-bit PCM, clipping to the representable range (the same rounding on every run)."""
+    y = np.asarray(x, dtype=np.float32) * np.float32(INT16_SCALE)
+    np.rint(y, out=y)
+    np.clip(y, -32768, 32767, out=y)
+    return y.astype(np.int16)
+
+
+def resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
+    if sr_in == sr_out:
+        return np.asarray(x, dtype=np.float32)
+    return soxr.resample(np.asarray(x, dtype=np.float32), sr_in, sr_out, quality=RESAMPLE_QUALITY).astype(
+        np.float32
+    )
+
+
+def load(path: str | os.PathLike, sr: int | None = None, mono: bool = True) -> tuple[np.ndarray, int]:
+    """Read an audio file as float32. ``sr`` resamples; ``mono`` averages channels.
+
+    Raises :class:`SynthkitError` with the file name for unreadable or missing files."""
+    try:
+        x, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+        raise SynthkitError(f"cannot read audio file {path}: {exc}") from None
+    x = x.mean(axis=1) if mono else x.T
+    if sr is not None and sr != file_sr:
+        x = resample(x, file_sr, sr) if mono else np.stack([resample(c, file_sr, sr) for c in x])
+        file_sr = sr
+    return np.ascontiguousarray(x, dtype=np.float32), int(file_sr)
+
+
+def info(path: str | os.PathLike) -> sf._SoundFileInfo:
+    return sf.info(str(path))
+
+
+def _wav_header(n_bytes: int, sr: int, channels: int = 1, width: int = 2) -> bytes:
+    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + n_bytes, b"WAVE", b"fmt ", 16, 1, channels, sr,
+                       sr * channels * width, channels * width, 8 * width, b"data", n_bytes)
+
+
+def save_wav(path: str | os.PathLike, x: np.ndarray, sr: int) -> None:
+    """Write mono 16-bit PCM WAV atomically: a temporary name in the same folder, then rename.
+
+    A reader never sees a half-written file under ``path``, even if the process is killed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pcm = x if np.asarray(x).dtype == np.int16 else float_to_int16(x)
+    data = np.ascontiguousarray(pcm, dtype="<i2").tobytes()
+    try:
+        with open(tmp, "wb") as f:  # a plain PCM WAV header + data: much faster than libsndfile for this
+            f.write(_wav_header(len(data), int(sr)) + data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

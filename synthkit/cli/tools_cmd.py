@@ -1,0 +1,61 @@
+"""``synthkit languages`` and ``synthkit doctor``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from . import main
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--resolve", "code", help="Show how one --lang code resolves (G2P and voice).")
+@click.option("--variants", is_flag=True, help="Also list espeak-ng voice variants.")
+def languages(as_json, code, variants):
+    """What each G2P and voice covers (offline)."""
+    from ..languages import coverage, resolve
+    from ..tts.espeak_lib import list_variants
+
+    if code:
+        choice = resolve(code)
+        click.echo(json.dumps(choice.to_dict(), indent=2, ensure_ascii=False) if as_json else choice.describe())
+        return
+    cov = coverage()
+    if variants:
+        cov["espeak_variants"] = list(list_variants())
+    if as_json:
+        click.echo(json.dumps(cov, indent=2, ensure_ascii=False))
+        return
+    ev = cov["espeak_voices"]
+    click.echo(f"espeak-ng voices (G2P and voice; {len(ev)} language codes):")
+    click.echo(_columns([f"{c} {n}" for c, n in sorted(ev.items())]))
+    click.echo(f"\nepitran G2P maps ({len(cov['epitran_maps'])}; a language only here is rendered through a donor voice):")
+    click.echo(_columns(cov["epitran_maps"]))
+    if variants:
+        click.echo(f"\nespeak-ng variants ({len(cov['espeak_variants'])}):")
+        click.echo(_columns(cov["espeak_variants"]))
+
+
+def _columns(items: list[str], width: int = 100) -> str:
+    col = max((len(i) for i in items), default=0) + 2
+    per = max(1, width // col)
+    return "\n".join("  " + "".join(i.ljust(col) for i in items[k:k + per]).rstrip() for k in range(0, len(items), per))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+def doctor(as_json):
+    """Which backends, weights and optional packages are present, and what to install for the rest."""
+    from ..doctor import run_checks
+
+    checks = run_checks()
+    if as_json:
+        click.echo(json.dumps([c.__dict__ for c in checks], indent=2))
+    else:
+        for c in checks:
+            mark = "ok " if c.ok else ("ERR" if c.required else " - ")
+            click.echo(f"[{mark}] {c.name:<22} {c.detail}" + (f"\n       -> {c.hint}" if not c.ok and c.hint else ""))
+    if any(c.required and not c.ok for c in checks):
+        raise SystemExit(1)

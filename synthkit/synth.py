@@ -1,0 +1,370 @@
+"""``synthkit synth``: text file -> normalized sentences -> phonemes -> rendered, augmented clips.
+
+The stage reads the text lazily, renders sentences in worker processes, and writes rows in input
+order to ``manifest.jsonl`` (sentences that cannot be used go to ``rejects.jsonl`` with their line
+number and reason). It resumes: run the same command again and only missing clips are made; the
+finished manifest equals an uninterrupted run's. Each clip is a pure function of its row
+(:func:`regenerate`), so any clip can be redone alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .audio import DEFAULT_SAMPLE_RATE, float_to_int16, resample, save_wav
+from .augment import AugmentConfig, Augmenter, load_augment
+from .errors import SynthkitError
+from .languages import LanguageChoice, resolve
+from .manifest import MANIFEST_NAME, ManifestWriter, Utterance
+from .rng import derive_seed, seeded_random
+from .text import ipa
+from .text.g2p import make_g2p
+from .text.normalize import Rejected, normalize
+from .tts import espeak as espeak_tts
+from .tts.base import Voice
+
+REJECTS_NAME = "rejects.jsonl"
+RUN_NAME = "run.json"
+WAV_DIR = "wavs"
+#: Format version of run.json / rows written by this module.
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    language: str
+    text_path: Path
+    out_dir: Path
+    voices: int = 1
+    augment: AugmentConfig = field(default_factory=lambda: load_augment("light"))
+    seed: int = 0
+    sample_rate: int = DEFAULT_SAMPLE_RATE
+    workers: int = 1
+    g2p: str = "auto"
+    variants: tuple[str, ...] = espeak_tts.DEFAULT_VARIANTS
+    prosody: espeak_tts.ProsodyRanges = field(default_factory=espeak_tts.ProsodyRanges)
+    max_seconds: float = 30.0
+    max_chars: int = 1000
+    progress: bool = True
+
+
+@dataclass(frozen=True)
+class Job:
+    line: int
+    text: str
+    renditions: tuple[int, ...]
+
+
+@dataclass
+class Summary:
+    clips: int = 0  # rows in the manifest after the run
+    new_clips: int = 0
+    new_audio_s: float = 0.0
+    total_audio_s: float = 0.0
+    rejects: int = 0
+    wall_s: float = 0.0
+    language: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["hours"] = round(self.total_audio_s / 3600, 4)
+        d["audio_s_per_wall_s"] = round(self.new_audio_s / self.wall_s, 2) if self.wall_s > 0 else None
+        return d
+
+    def text(self) -> str:
+        d = self.to_dict()
+        speed = f"{d['audio_s_per_wall_s']:.1f} audio s per wall s" if d["audio_s_per_wall_s"] else "nothing new"
+        return (f"{self.clips} clips ({d['hours']:.3f} h; {self.new_clips} new), {self.rejects} rejects, "
+                f"{self.wall_s:.1f} s wall, {speed}")
+
+
+# --- validation before any work -----------------------------------------------------------------
+
+def _text_sha256(path: Path) -> str:
+    """Hash of the text file; also proves it is readable UTF-8 before any work starts."""
+    if not path.exists():
+        raise SynthkitError(f"text file not found: {path}")
+    if not path.is_file():
+        raise SynthkitError(f"text file is not a regular file: {path}")
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise SynthkitError(f"cannot read text file {path}: {exc.strerror or exc}") from None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SynthkitError(f"text file {path} is not UTF-8 (bad byte at offset {exc.start})") from None
+    h.update(data)
+    return h.hexdigest()
+
+
+def settings(config: SynthConfig, choice: LanguageChoice, text_sha: str) -> dict[str, Any]:
+    """Everything that shapes the output; a resumed run must match it exactly."""
+    return {
+        "format": FORMAT,
+        "language": choice.requested,
+        "g2p": choice.g2p,
+        "voice": choice.voice,
+        "text_sha256": text_sha,
+        "voices": config.voices,
+        "seed": config.seed,
+        "sample_rate": config.sample_rate,
+        "augment": config.augment.to_dict(),
+        "variants": list(config.variants),
+        "prosody": {k: list(v) for k, v in config.prosody.__dict__.items()},
+        "max_seconds": config.max_seconds,
+        "max_chars": config.max_chars,
+    }
+
+
+def _diff(a: dict, b: dict) -> str:
+    keys = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    return ", ".join(f"{k}: {json.dumps(a.get(k))[:40]} -> {json.dumps(b.get(k))[:40]}" for k in keys[:4])
+
+
+def check_out_dir(out: Path, wanted: dict[str, Any]) -> None:
+    if out.exists() and not out.is_dir():
+        raise SynthkitError(f"--out {out} exists and is not a folder")
+    run_file, manifest = out / RUN_NAME, out / MANIFEST_NAME
+    if run_file.exists():
+        try:
+            have = json.loads(run_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise SynthkitError(f"--out {out} holds an unreadable {RUN_NAME}; choose another --out") from None
+        if have != wanted:
+            raise SynthkitError(
+                f"--out {out} holds another run with different settings ({_diff(have, wanted)}); "
+                "choose another --out or delete that folder")
+    elif manifest.exists():
+        raise SynthkitError(f"--out {out} holds a {MANIFEST_NAME} from another tool or run; choose another --out")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    config: SynthConfig
+    choice: LanguageChoice
+    settings: dict[str, Any]
+
+
+def prepare(config: SynthConfig) -> Prepared:
+    """Validate every input; raise :class:`SynthkitError` before any work is done."""
+    if config.voices < 1:
+        raise SynthkitError("--voices must be at least 1")
+    if config.workers < 1:
+        raise SynthkitError("--workers must be at least 1")
+    if not 8000 <= config.sample_rate <= 48000:
+        raise SynthkitError(f"--sample-rate {config.sample_rate} is outside 8000-48000 Hz")
+    choice = resolve(config.language, config.g2p)
+    if choice.voice is None:
+        raise SynthkitError(f"no voice speaks {choice.name} ({choice.iso639_3}); render it through a donor voice "
+                            "with --donor auto (or name one, e.g. --donor sw)")
+    espeak_tts.check_variants(config.variants)
+    make_g2p(choice.g2p)  # fail now, not in a worker, if the G2P cannot be built
+    text_sha = _text_sha256(config.text_path)
+    wanted = settings(config, choice, text_sha)
+    check_out_dir(config.out_dir, wanted)
+    return Prepared(config, choice, wanted)
+
+
+# --- the work, in worker processes --------------------------------------------------------------
+
+def sentence_id(choice: LanguageChoice, line: int) -> str:
+    return f"{choice.tag}_{line:06d}"
+
+
+def clip_id(choice: LanguageChoice, line: int, k: int) -> str:
+    return f"{sentence_id(choice, line)}_{k:02d}"
+
+
+class _Worker:
+    """Per-process state: G2P, synthesizer and augmentation chain, built once."""
+
+    def __init__(self, prep: Prepared) -> None:
+        self.prep = prep
+        self.config = prep.config
+        self.choice = prep.choice
+        self.g2p = make_g2p(prep.choice.g2p)
+        self.synth = espeak_tts.EspeakSynthesizer()
+        self.augmenter = Augmenter(prep.config.augment)
+
+    def process(self, job: Job) -> tuple[list[Utterance], list[dict[str, Any]]]:
+        cfg, choice = self.config, self.choice
+        sid = sentence_id(choice, job.line)
+        try:
+            text = normalize(job.text, choice.iso639_3, choice.iso639_1, choice.script, cfg.max_chars)
+            words = self.g2p.phonemize(text)
+        except Rejected as exc:
+            return [], [{"id": sid, "line": job.line, "text": job.text, "reason": str(exc)}]
+        rng = seeded_random(cfg.seed, "voices", sid)
+        voices = espeak_tts.sample_voices(rng, choice.voice, cfg.voices, cfg.variants, cfg.prosody)
+        rows, rejects = [], []
+        for k in job.renditions:
+            uid = clip_id(choice, job.line, k)
+            base = {
+                "language": choice.iso639_3,
+                "speaker": voices[k].speaker,
+                "phonemes": ipa.join_words(words),
+                "g2p": choice.g2p,
+                "backend": voices[k].backend,
+                "sample_rate": cfg.sample_rate,
+                "seed": derive_seed(cfg.seed, uid),
+                "line": job.line,
+                "rendition": k,
+                **voices[k].params,
+            }
+            try:
+                row = render_clip(Utterance(uid, f"{WAV_DIR}/{uid}.wav", None, text, base), cfg.out_dir,
+                                  self.synth, self.augmenter, cfg.max_seconds)
+            except Rejected as exc:
+                rejects.append({"id": uid, "line": job.line, "text": job.text, "reason": str(exc)})
+                continue
+            rows.append(row)
+        return rows, rejects
+
+
+def render_clip(row: Utterance, out_dir: Path, synth: espeak_tts.EspeakSynthesizer, augmenter: Augmenter | None,
+                max_seconds: float | None = None, records: list[dict] | None = None) -> Utterance:
+    """Render, resample, augment and save one clip; return its finished row.
+
+    With ``records`` the augmentation is replayed from them instead of sampled (see
+    :func:`regenerate`). Raises :class:`Rejected` for a clip that cannot be made."""
+    voice = espeak_tts.voice_from_row(row.fields)
+    render_text = row.get("render_text") or row.text
+    audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")))
+    if audio.samples.size == 0:
+        raise Rejected("the synthesizer produced no audio")
+    seconds = audio.samples.size / audio.sample_rate
+    if max_seconds is not None and seconds > max_seconds:
+        raise Rejected(f"too long for one clip: {seconds:.1f} s > {max_seconds:g} s")
+    sr = int(row["sample_rate"])
+    x = resample(audio.samples, audio.sample_rate, sr)
+    seed = int(row["seed"])
+    if records is None:
+        x, records = augmenter.apply(x, sr, seed) if augmenter else (x, [])
+    elif records:
+        x = (augmenter or Augmenter.from_records(records)).replay(x, sr, seed, records)
+    pcm = float_to_int16(x)
+    path = row.audio_path(out_dir)
+    save_wav(path, pcm, sr)
+    return row.with_fields(duration=pcm.size / sr, augment=records, synthkit_version=__version__)
+
+
+def regenerate(row: Utterance, out_path: str | os.PathLike) -> Path:
+    """Re-make one clip from its manifest row alone (voice, prosody, text, sample rate, and the
+    recorded augmentation values) and write it to ``out_path``. Bit-identical to the original."""
+    if row.get("backend") != espeak_tts.BACKEND:
+        raise SynthkitError(f"row {row.id}: regenerating clips of backend {row.get('backend')!r} is not supported")
+    out_path = Path(out_path)
+    target = row.with_fields(audio_filepath=str(out_path.resolve()))
+    render_clip(target, out_path.parent, espeak_tts.EspeakSynthesizer(), None, None, list(row.get("augment") or []))
+    return out_path
+
+
+_worker: _Worker | None = None
+
+
+def _init_worker(prep: Prepared) -> None:
+    global _worker
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _worker = _Worker(prep)
+
+
+def _process(job: Job) -> tuple[list[Utterance], list[dict[str, Any]]]:
+    assert _worker is not None
+    return _worker.process(job)
+
+
+# --- the driver ---------------------------------------------------------------------------------
+
+def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
+    with open(path, encoding="utf-8-sig") as f:
+        for n, line in enumerate(f, start=1):
+            if line.strip():
+                yield n, line.rstrip("\r\n")
+
+
+def run(prep: Prepared) -> Summary:
+    """Make (or finish) the corpus; returns the run summary (also written to ``summary.json``)."""
+    cfg = prep.config
+    out = cfg.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    (out / WAV_DIR).mkdir(exist_ok=True)
+    for leftover in (out / WAV_DIR).glob(".*.tmp"):  # half-written files of a killed run
+        leftover.unlink(missing_ok=True)
+    run_file = out / RUN_NAME
+    if not run_file.exists():
+        tmp = run_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(prep.settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, run_file)
+    t0 = time.monotonic()
+    summary = Summary(language=prep.choice.describe())
+    choice = prep.choice
+    with ManifestWriter(out / MANIFEST_NAME) as manifest, ManifestWriter(out / REJECTS_NAME) as rejects:
+        def jobs() -> Iterator[Job]:
+            for n, text in _read_lines(cfg.text_path):
+                if sentence_id(choice, n) in rejects:
+                    continue
+                need = tuple(k for k in range(cfg.voices)
+                             if clip_id(choice, n, k) not in manifest and clip_id(choice, n, k) not in rejects)
+                if need:
+                    yield Job(n, text, need)
+
+        total = sum(1 for _ in _read_lines(cfg.text_path))
+        bar = _progress(total, cfg.progress)
+        done_before = total - sum(1 for _ in jobs())
+        bar.update(done_before)
+        for rows, rejected in _map(prep, jobs()):
+            for r in rows:
+                manifest.write(r)
+                summary.new_clips += 1
+                summary.new_audio_s += r.duration or 0.0
+            for r in rejected:
+                rejects.write(r)
+            bar.update(1)
+        bar.close()
+        summary.clips = len(manifest)
+        summary.rejects = len(rejects)
+    summary.total_audio_s = sum(u.duration or 0.0 for u in _iter_rows(out / MANIFEST_NAME))
+    summary.wall_s = time.monotonic() - t0
+    (out / "summary.json").write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return summary
+
+
+def _map(prep: Prepared, jobs: Iterator[Job]):
+    from .engine.local import map_ordered
+
+    return map_ordered(_process, jobs, prep.config.workers, _init_worker, (prep,))
+
+
+def _iter_rows(path: Path) -> Iterator[Utterance]:
+    from .manifest import read_manifest
+
+    for u in read_manifest(path):
+        assert isinstance(u, Utterance)
+        yield u
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="sent", file=sys.stderr, disable=not enabled or None, leave=False,
+                desc="synth")
+
+
+def synthesize_corpus(config: SynthConfig) -> Summary:
+    """Library entry point: validate, then run."""
+    return run(prepare(config))
+
+
+__all__ = ["SynthConfig", "Summary", "prepare", "run", "regenerate", "synthesize_corpus"]

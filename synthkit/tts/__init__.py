@@ -1,0 +1,1 @@
+"""Synthesizers: turn text or phonemes into audio. See :mod:`synthkit.tts.base`."""

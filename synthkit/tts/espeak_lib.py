@@ -1,0 +1,289 @@
+"""A ctypes binding of libespeak-ng as shipped in the ``espeakng-loader`` wheel (no apt, no program).
+
+Why every clip starts from a fresh library: espeak-ng keeps synthesis state in C statics (pitch
+flutter position, wave phase, breath filters, echo buffer, gain control) that ``espeak_Terminate``
+does not reset, so the same text rendered twice in one process gives different samples, and a clip
+would depend on what the process rendered before it. :func:`synthesize` therefore loads a private
+copy of the library, renders, and unloads it (``dlclose``): under a millisecond per clip. The copy
+is private because phonemizer loads the wheel's file and never unloads it, and ``dlclose`` only
+unloads a library nobody else holds. Voices are selected by their file identifier (``bnt/sw+f2``
+for ``sw+f2``): selecting by language code makes espeak-ng read every voice file first (2.4 ms per
+fresh library); the audio is the same. (A fork-per-clip render server was tried: no faster on 2
+cores, and more processes.)
+
+Only one thread per process may use this module (espeak-ng is not thread-safe); synthkit runs
+parallel work in processes.
+"""
+
+from __future__ import annotations
+
+import _ctypes
+import atexit
+import ctypes
+import os
+import shutil
+import tempfile
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import missing_extra
+
+# speak_lib.h
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INIT_PHONEME_EVENTS = 0x0001
+_INIT_PHONEME_IPA = 0x0002
+_INIT_DONT_EXIT = 0x8000
+_CHARS_UTF8 = 1
+_FLAG_PHONEMES = 0x100  # accept [[...]] phoneme mnemonics in the text
+_EVENT_LIST_TERMINATED = 0
+_EVENT_WORD = 1
+_EVENT_PHONEME = 7
+_PARAM_RATE = 1
+_PARAM_VOLUME = 2
+_PARAM_PITCH = 3
+_PARAM_RANGE = 4
+_PHONEMES_IPA = 0x02
+
+#: Length of the audio buffer handed to the callback (ms); longer means fewer Python callbacks.
+_BUFFER_MS = 2000
+#: espeak-ng's output sample rate for its own voices (Hz).
+ESPEAK_SAMPLE_RATE = 22050
+#: Parameter bounds documented by espeak-ng.
+RATE_RANGE = (80, 450)  # words per minute
+PITCH_RANGE = (0, 99)
+PITCH_RANGE_RANGE = (0, 99)
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),
+    ]
+
+
+class _Voice(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
+
+
+_Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+_lock = threading.Lock()
+
+
+def paths() -> tuple[str, str]:
+    """(library path, data path) of the espeak-ng shipped in ``espeakng-loader``."""
+    try:
+        import espeakng_loader
+    except ImportError:
+        raise missing_extra("espeakng-loader", "core", "Offline rendering and G2P with espeak-ng") from None
+    return espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
+
+
+_private: dict[int, str] = {}
+
+
+def _private_library() -> str:
+    """Path of this process's own copy of libespeak-ng (made on first use, removed at exit)."""
+    pid = os.getpid()
+    if pid not in _private:
+        src = paths()[0]
+        d = tempfile.mkdtemp(prefix="synthkit-espeak-")
+        dst = os.path.join(d, os.path.basename(src))
+        shutil.copyfile(src, dst)
+        atexit.register(shutil.rmtree, d, True)
+        _private[pid] = dst
+    return _private[pid]
+
+
+def is_loaded() -> bool:
+    """Whether this process's copy of the library is currently mapped (it should not be between renders)."""
+    path = _private.get(os.getpid())
+    if not path:
+        return False
+    with open("/proc/self/maps", encoding="utf-8", errors="replace") as f:
+        return any(path in line for line in f)
+
+
+def variants_dir() -> Path:
+    return Path(paths()[1]) / "voices" / "!v"
+
+
+@dataclass(frozen=True)
+class Rendering:
+    samples: np.ndarray  # int16, mono
+    sample_rate: int
+    phonemes: tuple[str, ...]  # IPA phonemes espeak-ng reported while speaking; "" marks a pause/word end
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    name: str
+    identifier: str
+    languages: tuple[str, ...]
+    gender: int
+
+
+class _Session:
+    """One freshly loaded, initialized libespeak-ng. Use through :func:`session`."""
+
+    def __init__(self, lib: ctypes.CDLL) -> None:
+        self.lib = lib
+        self._chunks: list[bytes] = []
+        self._phonemes: list[str] = []
+        self._cb = _Callback(self._on_audio)
+        lib.espeak_SetSynthCallback(self._cb)
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+        lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
+
+    def _on_audio(self, wav, n, events) -> int:  # called by espeak-ng from inside espeak_Synth
+        if n > 0:
+            self._chunks.append(ctypes.string_at(wav, n * 2))
+        i = 0
+        while events[i].type != _EVENT_LIST_TERMINATED:
+            if events[i].type == _EVENT_PHONEME:
+                self._phonemes.append(events[i].id.decode("utf-8", errors="replace"))
+            i += 1
+        return 0
+
+    def set_voice(self, name: str) -> None:
+        if self.lib.espeak_SetVoiceByName(name.encode("utf-8")) != 0:
+            raise ValueError(f"espeak-ng has no voice {name!r}")
+
+    def synthesize(
+        self, text: str, voice: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool, seed: int
+    ) -> Rendering:
+        self._chunks.clear()
+        self._phonemes.clear()
+        self.lib.espeak_ng_SetRandSeed(ctypes.c_long(seed))
+        self.set_voice(voice)
+        for param, value in ((_PARAM_RATE, rate), (_PARAM_PITCH, pitch), (_PARAM_RANGE, pitch_range)):
+            self.lib.espeak_SetParameter(param, int(value), 0)
+        data = text.encode("utf-8") + b"\0"
+        flags = _CHARS_UTF8 | (_FLAG_PHONEMES if phoneme_input else 0)
+        err = self.lib.espeak_Synth(data, len(data), 0, 0, 0, flags, None, None)
+        if err != 0:
+            raise RuntimeError(f"espeak_Synth failed with code {err}")
+        self.lib.espeak_Synchronize()
+        samples = np.frombuffer(b"".join(self._chunks), dtype=np.int16).copy()
+        return Rendering(samples, ESPEAK_SAMPLE_RATE, tuple(self._phonemes))
+
+    def text_to_phonemes(self, text: str, voice: str, ipa: bool = True, separator: str | None = None) -> list[str]:
+        """espeak-ng's phonemes for ``text``, one string per clause. ``ipa=False`` gives espeak-ng's
+        own mnemonics (the alphabet of ``[[...]]`` input). ``separator`` (one character) is put
+        between phonemes, so espeak-ng itself says where one phoneme ends."""
+        self.set_voice(voice)
+        mode = (_PHONEMES_IPA if ipa else 0) | ((ord(separator) << 8) if separator else 0)
+        buf = ctypes.create_string_buffer(text.encode("utf-8") + b"\0")
+        ptr = ctypes.c_void_p(ctypes.addressof(buf))
+        out: list[str] = []
+        while ptr.value:
+            res = self.lib.espeak_TextToPhonemes(ctypes.byref(ptr), _CHARS_UTF8, mode)
+            if res:
+                out.append(res.decode("utf-8", errors="replace"))
+        return out
+
+    def list_voices(self) -> list[VoiceInfo]:
+        arr = self.lib.espeak_ListVoices(None)
+        voices = []
+        i = 0
+        while arr[i]:
+            v = arr[i].contents
+            langs = []
+            p = v.languages
+            while p:
+                prio = ctypes.string_at(p, 1)[0]
+                if prio == 0:
+                    break
+                s = ctypes.string_at(p + 1)
+                langs.append(s.decode("utf-8"))
+                p += 1 + len(s) + 1
+            voices.append(
+                VoiceInfo(v.name.decode("utf-8"), v.identifier.decode("utf-8"), tuple(langs), int(v.gender))
+            )
+            i += 1
+        return voices
+
+
+@contextmanager
+def session(ipa_events: bool = True) -> Iterator[_Session]:
+    """Load libespeak-ng afresh, initialize it, yield it, then terminate and unload it."""
+    data_path = paths()[1]
+    with _lock:
+        lib = ctypes.CDLL(_private_library())
+        try:
+            opts = _INIT_DONT_EXIT | _INIT_PHONEME_EVENTS | (_INIT_PHONEME_IPA if ipa_events else 0)
+            sr = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data_path.encode("utf-8"), opts)
+            if sr != ESPEAK_SAMPLE_RATE:
+                raise RuntimeError(f"espeak-ng failed to initialize (returned {sr}) with data at {data_path}")
+            s = _Session(lib)
+            yield s
+        finally:
+            lib.espeak_Terminate()
+            _ctypes.dlclose(lib._handle)
+
+
+def synthesize(
+    text: str,
+    voice: str,
+    rate: int = 175,
+    pitch: int = 50,
+    pitch_range: int = 50,
+    phoneme_input: bool = False,
+    seed: int = 0,
+) -> Rendering:
+    """Render ``text`` (or ``[[mnemonics]]`` with ``phoneme_input``) with an espeak-ng voice such as
+    ``"sw"`` or ``"sw+f2"``. The result depends only on the arguments."""
+    ident = voice_identifier(voice)  # outside the session: it may need a session of its own
+    with session() as s:
+        return s.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
+
+
+@lru_cache(maxsize=1)
+def list_voices() -> tuple[VoiceInfo, ...]:
+    with session() as s:
+        return tuple(s.list_voices())
+
+
+@lru_cache(maxsize=1)
+def _identifiers() -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for v in list_voices():
+        if v.identifier == v.identifier.lower():  # espeak-ng lower-cases the name before looking for the file
+            for lang in v.languages:
+                ids.setdefault(lang, v.identifier)
+    return ids
+
+
+def voice_identifier(voice: str) -> str:
+    """``sw+f2`` -> ``bnt/sw+f2``: the same voice, named by its file (see module doc)."""
+    lang, plus, variant = voice.partition("+")
+    return _identifiers().get(lang, lang) + plus + variant
+
+
+@lru_cache(maxsize=1)
+def list_variants() -> tuple[str, ...]:
+    """Names of espeak-ng's voice variants (``voices/!v``), e.g. ``m1``, ``f2``, ``klatt``."""
+    d = variants_dir()
+    return tuple(sorted(p.name for p in d.iterdir() if p.is_file())) if d.is_dir() else ()

@@ -1,0 +1,53 @@
+"""Shared fixtures. Real material lives in ../shared (every developer and CI run has it)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SHARED_DATA = SHARED / "data"
+NOISE_DIR = SHARED_DATA / "noise"
+RIR_DIR = SHARED_DATA / "rir"
+LJSPEECH = SHARED_DATA / "speech" / "ljspeech"
+LIBRISPEECH = SHARED_DATA / "speech" / "librispeech"
+SW_TEXT = ROOT / "recipes" / "swahili" / "text.txt"
+
+
+def require_shared() -> None:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"../shared/data is missing at {SHARED_DATA}: tests use its real recordings")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """Keep synthkit's caches (resampled noise, etc.) inside the test session."""
+    os.environ["SYNTHKIT_CACHE"] = str(tmp_path_factory.mktemp("synthkit-cache"))
+    yield
+
+
+def run_synthkit(*args: str, cwd: Path | None = None, timeout: float = 600, **kw) -> subprocess.CompletedProcess:
+    """Run ``python -m synthkit`` in a subprocess with this checkout first on the path."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, "-m", "synthkit", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout, **kw)
+
+
+@pytest.fixture
+def cli():
+    """Invoke the click CLI in-process: ``cli("synth", "--lang", ...)`` -> click Result."""
+    from click.testing import CliRunner
+
+    from synthkit.cli import main
+
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke

@@ -1,0 +1,46 @@
+import hashlib
+
+import numpy as np
+
+from synthkit.tts import espeak_lib
+from synthkit.tts.espeak import DEFAULT_VARIANTS, ProsodyRanges, sample_voices
+from synthkit.rng import seeded_random
+
+TEXT = "Habari ya asubuhi, rafiki yangu."
+
+
+def digest(r):
+    return hashlib.sha256(r.samples.tobytes()).hexdigest()
+
+
+def test_render_depends_only_on_inputs():
+    """espeak-ng keeps state between utterances; synthkit's reload makes each render stand alone."""
+    first = digest(espeak_lib.synthesize(TEXT, "sw+m1", rate=160))
+    for other in ("sw+f2", "sw+klatt", "sw"):
+        espeak_lib.synthesize("Kitu kingine kabisa, kirefu zaidi.", other, rate=200, pitch=70)
+    assert digest(espeak_lib.synthesize(TEXT, "sw+m1", rate=160)) == first
+    assert not espeak_lib.is_loaded()
+
+
+def test_render_basics():
+    r = espeak_lib.synthesize(TEXT, "sw")
+    assert r.sample_rate == 22050 and r.samples.dtype == np.int16
+    assert 1.0 < r.samples.size / r.sample_rate < 5.0
+    assert [p for p in r.phonemes if p][:6] == ["h", "a", "b", "ˈa", "r", "i"]
+    slow = espeak_lib.synthesize(TEXT, "sw", rate=100)
+    assert slow.samples.size > r.samples.size * 1.3
+
+
+def test_voices_and_variants_listed():
+    langs = {l for v in espeak_lib.list_voices() for l in v.languages}
+    assert {"sw", "tr", "hi", "en-us"} <= langs
+    assert set(DEFAULT_VARIANTS) - {""} <= set(espeak_lib.list_variants())
+
+
+def test_sample_voices_distinct_and_seeded():
+    a = sample_voices(seeded_random(0, "x"), "sw", 3)
+    b = sample_voices(seeded_random(0, "x"), "sw", 3)
+    assert a == b
+    assert len({v.name for v in a}) == 3
+    pr = ProsodyRanges()
+    assert all(pr.rate[0] <= v.params["rate"] <= pr.rate[1] for v in a)
