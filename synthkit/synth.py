@@ -55,6 +55,8 @@ class SynthConfig:
     max_seconds: float = 30.0
     max_chars: int = 1000
     progress: bool = True
+    engine: str = "local"
+    engine_address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -342,9 +344,11 @@ def run(prep: Prepared) -> Summary:
 
 
 def _map(prep: Prepared, jobs: Iterator[Job]):
-    from .engine.local import map_ordered
+    from .engine import map_ordered
 
-    return map_ordered(_process, jobs, prep.config.workers, _init_worker, (prep,))
+    cfg = prep.config
+    return map_ordered(_process, jobs, cfg.workers, _init_worker, (prep,), engine=cfg.engine,
+                       address=cfg.engine_address)
 
 
 def _iter_rows(path: Path) -> Iterator[Utterance]:

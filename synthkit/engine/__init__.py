@@ -1,1 +1,39 @@
-"""Engines run a per-item function over a stream of items, in order. ``local``: a process pool."""
+"""Engines run a per-item function over a stream of items and yield results in input order.
+
+Every stage that parallelizes (synth, score, restore) goes through :func:`map_ordered`, so an engine
+can be swapped without touching the stage: ``local`` is a process pool on this machine (see
+:mod:`synthkit.engine.local`). Stages write results as they arrive, in order, which makes their
+output independent of the engine and of the number of workers, and makes every run resumable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from ..errors import SynthkitError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+ENGINES = ("local",)
+
+
+def map_ordered(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    workers: int = 1,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+    engine: str = "local",
+    address: str | None = None,
+) -> Iterator[R]:
+    """``fn`` over ``items`` on ``engine`` with ``workers`` parallel workers, results in input order.
+
+    ``initializer(*initargs)`` runs once in each worker before its first item (build models there).
+    ``fn``, ``initializer`` and items must be picklable (module-level functions, plain data)."""
+    if engine == "local":
+        from .local import map_ordered as local_map
+
+        return local_map(fn, items, workers, initializer, initargs)
+    raise SynthkitError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
