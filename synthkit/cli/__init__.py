@@ -30,6 +30,7 @@ def main() -> None:
 
 def _register() -> None:
     from . import synth_cmd, tools_cmd  # noqa: F401  (each module adds its commands to `main`)
+    from . import export_cmd  # noqa: F401
 
 
 _register()
