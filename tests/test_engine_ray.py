@@ -1,20 +1,15 @@
 """The Ray engine on a local Ray cluster that this module starts (`ray start --head` on 127.0.0.1, a
-free port, 2 CPUs, its own temp dir) and stops (only the processes it started): outputs equal the
-local engine's, byte for byte; a run cut short resumes on Ray to the same result; the initializer
-runs once per Ray worker."""
+free port, 2 CPUs, its own temp dir and auth token; see synthkit/engine/ray_local.py) and stops
+(only the processes it started): outputs equal the local engine's, byte for byte; a run cut short
+resumes on Ray to the same result; the initializer runs once per Ray worker."""
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -24,78 +19,17 @@ from synthkit.manifest import read_manifest
 from .conftest import NOISE_DIR, RIR_DIR, ROOT, SW_TEXT, require_shared, run_synthkit
 
 pytestmark = pytest.mark.slow
-START_TIMEOUT_S = 120
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _session_pids(sid: int) -> list[int]:
-    import psutil
-
-    pids = []
-    for pid in psutil.pids():
-        try:
-            if os.getsid(pid) == sid:
-                pids.append(pid)
-        except OSError:
-            pass
-    return pids
 
 
 @pytest.fixture(scope="module")
 def ray_cluster():
-    """(address, temp dir) of a 2-CPU Ray cluster on this machine, for this module only."""
-    pytest.importorskip("ray", reason="the Ray engine needs the 'ray' extra (./setup.sh installs it)")
-    temp = tempfile.mkdtemp(prefix="skray", dir="/tmp")  # short: Ray's socket paths must stay < 108 bytes
-    port = _free_port()
-    ray_bin = Path(sys.executable).with_name("ray")
-    cmd = [str(ray_bin), "start", "--head", "--block", "--node-ip-address", "127.0.0.1", "--port", str(port),
-           "--ray-client-server-port", str(_free_port()), "--dashboard-agent-listen-port", str(_free_port()),
-           "--num-cpus", "2", "--include-dashboard=false", "--disable-usage-stats", "--temp-dir", temp,
-           "--object-store-memory", str(200 * 2**20)]
-    # token authentication with a token of its own, given to the cluster and (through the environment)
-    # to every driver this module runs; nothing is read from or written to ~/.ray
-    auth = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32), "RAY_USAGE_STATS_ENABLED": "0"}
-    saved = {k: os.environ.get(k) for k in (*auth, "RAY_AUTH_TOKEN_PATH")}
-    os.environ.pop("RAY_AUTH_TOKEN_PATH", None)
-    os.environ.update(auth)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)  # its own session: stopped below by session id only
-    log = []
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        for line in proc.stdout:
-            log.append(line)
-            if "Ray runtime started" in line:
-                break
-            if time.monotonic() > deadline:
-                break
-        if proc.poll() is not None or not any("Ray runtime started" in x for x in log):
-            pytest.fail("ray start failed:\n" + "".join(log[-30:]))
-        yield f"127.0.0.1:{port}", Path(temp)
-    finally:
-        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            pids = _session_pids(proc.pid)
-            for pid in pids:
-                try:
-                    os.kill(pid, sig)
-                except OSError:
-                    pass
-            t_end = time.monotonic() + wait
-            while _session_pids(proc.pid) and time.monotonic() < t_end:
-                time.sleep(0.2)
-        proc.wait(timeout=10)
-        shutil.rmtree(temp, ignore_errors=True)
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    """(address, cluster) of a 2-CPU Ray cluster on this machine, for this module only."""
+    import ray  # noqa: F401  (the 'ray' extra; ./setup.sh installs it)
+
+    from synthkit.engine.ray_local import LocalRayCluster
+
+    with LocalRayCluster(num_cpus=2, env={"PYTHONPATH": str(ROOT)}) as cluster:
+        yield cluster.address, cluster
 
 
 def _synth(text, out, *extra):
@@ -129,15 +63,11 @@ def local_corpus(text, tmp_path_factory):
     return _synth(text, tmp_path_factory.mktemp("local") / "corpus")
 
 
-def _actor_logs(temp: Path) -> set[Path]:
-    return set(temp.glob("session_*/logs/worker-*"))
-
-
 def test_synth_on_ray_equals_local(ray_cluster, text, local_corpus, tmp_path):
-    address, temp = ray_cluster
-    before = _actor_logs(temp)
+    address, cluster = ray_cluster
+    before = cluster.worker_logs()
     ray_out = _synth(text, tmp_path / "ray", "--engine", "ray", "--address", address)
-    assert _actor_logs(temp) - before  # the clips were made by workers of that cluster
+    assert cluster.worker_logs() - before  # the clips were made by workers of that cluster
     assert _same_corpus(local_corpus, ray_out) == 48
 
 
@@ -161,17 +91,24 @@ def test_synth_on_ray_resumes_to_the_same_corpus(ray_cluster, text, local_corpus
 
 def test_synth_on_a_private_local_ray_equals_local(text, local_corpus, tmp_path):
     """Without --address the command starts a Ray of its own for the run and stops it after (its
-    token file goes to $HOME/.ray: HOME is a temp folder here)."""
-    pytest.importorskip("ray", reason="the Ray engine needs the 'ray' extra (./setup.sh installs it)")
+    token file goes to $HOME/.ray: HOME is a temp folder here). The first 6 sentences give the
+    first 12 rows of the local corpus."""
+    import ray  # noqa: F401
+
+    short = tmp_path / "short.txt"
+    short.write_text("".join(text.read_text(encoding="utf-8").splitlines(keepends=True)[:6]), encoding="utf-8")
     out = tmp_path / "private"
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
     env.update(HOME=str(tmp_path / "home"), PYTHONPATH=str(ROOT), RAY_USAGE_STATS_ENABLED="0")
-    res = subprocess.run([sys.executable, "-m", "synthkit", "synth", "--lang", "sw", "--text", str(text), "--out",
+    res = subprocess.run([sys.executable, "-m", "synthkit", "synth", "--lang", "sw", "--text", str(short), "--out",
                           str(out), "--voices", "2", "--augment", "heavy", "--noise-dir", str(NOISE_DIR),
                           "--rir-dir", str(RIR_DIR), "--workers", "2", "--quiet", "--engine", "ray"],
                          env=env, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr
-    assert _same_corpus(local_corpus, out) == 48
+    got = (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    assert got == (local_corpus / "manifest.jsonl").read_text(encoding="utf-8").splitlines()[:12]
+    for r in read_manifest(out / "manifest.jsonl"):
+        assert (out / r.audio_filepath).read_bytes() == (local_corpus / r.audio_filepath).read_bytes()
 
 
 def read_manifest_line(line: str):
@@ -221,7 +158,9 @@ except ValueError as exc:
 
 
 def test_cli_refuses_unusable_engine_arguments(text, tmp_path):
-    port = _free_port()  # nothing listens there
+    from synthkit.engine.ray_local import free_port
+
+    port = free_port()  # nothing listens there
     res = run_synthkit("synth", "--lang", "sw", "--text", str(text), "--out", str(tmp_path / "a"), "--engine", "ray",
                        "--address", f"127.0.0.1:{port}", "--quiet")
     assert res.returncode == 2 and f"no Ray cluster answers at 127.0.0.1:{port}" in res.stderr
