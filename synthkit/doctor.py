@@ -59,6 +59,19 @@ def _epitran() -> Check:
     return Check("epitran", True, f"epitran {_version('epitran')}: {len(codes)} G2P maps", required=True)
 
 
+def _torchcodec() -> Check:
+    """Hugging Face ``datasets`` decodes its Audio column with torchcodec, which needs FFmpeg's libraries."""
+    name = "torchcodec (FFmpeg)"
+    try:
+        import torchcodec.decoders  # noqa: F401  (loads the FFmpeg libraries)
+    except Exception as exc:
+        msg = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        return Check(name, False, f"decoding ds[i]['audio'] of exported HF datasets: not usable ({msg}); "
+                     "export and synthkit's own audio I/O do not need it",
+                     "install FFmpeg 4-8 shared libraries (e.g. apt-get install ffmpeg)")
+    return Check(name, True, f"decoding ds[i]['audio'] of exported HF datasets: torchcodec {_version('torchcodec')}")
+
+
 CHECKS: list[Callable[[], Check]] = [
     _espeak,
     package("phonemizer", "phonemizer", "phonemizer", "core", "espeak-ng G2P", True),
@@ -68,6 +81,10 @@ CHECKS: list[Callable[[], Check]] = [
     package("fast-mp3-augment", "fast_mp3_augment", "fast-mp3-augment", "core", "MP3 codec augmentation", True),
     package("pyroomacoustics", "pyroomacoustics", "pyroomacoustics", "core", "simulated rooms", True),
     package("torch", "torch", "torch", "core", "neural models"),
+    package("lhotse", "lhotse", "lhotse", "export", "export --format lhotse"),
+    package("datasets", "datasets", "datasets", "export", "export --format hf"),
+    _torchcodec,
+    package("ray", "ray", "ray", "ray", "--engine ray"),
 ]
 
 

@@ -418,3 +418,12 @@ def test_cli_export_and_refusals(sw, tmp_path, cli):
     res = cli("export", str(sw), "--format", "nemo", "--out", str(tmp_path / "y"), "--split", "a=0.5,b=0.5",
               "--split-by", "speaker")
     assert res.exit_code == 0
+
+
+def test_doctor_reports_export_and_ray_packages(cli):
+    res = cli("doctor", "--json")
+    assert res.exit_code == 0, res.output
+    checks = {c["name"]: c for c in json.loads(res.stdout)}
+    for name in ("lhotse", "datasets", "ray"):
+        assert checks[name]["ok"], checks[name]
+    assert "torchcodec (FFmpeg)" in checks  # present or not, doctor says how HF audio decodes
