@@ -65,8 +65,10 @@ class LanguageChoice:
 def espeak_languages() -> dict[str, str]:
     """espeak-ng language code -> voice name, for every voice the shipped data holds."""
     from .tts.espeak_lib import voice_for_language
+    from .tts.espeak_phonemes import has_dictionary
 
-    return {lang: v.name for lang, v in sorted(voice_for_language().items())}
+    # a voice whose pronunciation dictionary is not in the shipped data (fo, kaa, xex) cannot speak
+    return {lang: v.name for lang, v in sorted(voice_for_language().items()) if has_dictionary(v.identifier)}
 
 
 @lru_cache(maxsize=1)
