@@ -64,13 +64,11 @@ class LanguageChoice:
 @lru_cache(maxsize=1)
 def espeak_languages() -> dict[str, str]:
     """espeak-ng language code -> voice name, for every voice the shipped data holds."""
-    from .tts.espeak_lib import list_voices
+    from .tts.espeak_lib import voice_for_language
+    from .tts.espeak_phonemes import has_dictionary
 
-    out: dict[str, str] = {}
-    for v in list_voices():
-        for lang in v.languages:
-            out.setdefault(lang, v.name)
-    return out
+    # a voice whose pronunciation dictionary is not in the shipped data (fo, kaa, xex) cannot speak
+    return {lang: v.name for lang, v in sorted(voice_for_language().items()) if has_dictionary(v.identifier)}
 
 
 @lru_cache(maxsize=1)
@@ -120,6 +118,8 @@ def resolve(code: str, g2p: str = "auto") -> LanguageChoice:
     code = code.strip()
     if not code:
         raise SynthkitError("--lang is empty; give an ISO 639-1/639-3, espeak-ng or epitran code")
+    if g2p.startswith("rules:"):
+        return _with_rules(code, g2p)
     ep = {c.lower(): c for c in epitran_codes()}
     es = {c.lower(): c for c in espeak_languages()}
     low = code.lower()
@@ -154,6 +154,19 @@ def resolve(code: str, g2p: str = "auto") -> LanguageChoice:
                 "write a rules file and pass --g2p rules:FILE"
             )
     return _apply_g2p_preference(choice, g2p)
+
+
+def _with_rules(code: str, g2p: str) -> LanguageChoice:
+    """A language described by a rules file: any code works (ISO codes are recognised for names)."""
+    from .text.rules import script_of
+
+    path = g2p.split(":", 1)[1]
+    if not Path(path).is_file():
+        raise SynthkitError(f"G2P rules file not found: {path}")
+    low = code.lower()
+    info = _iso(low) if len(low) in (2, 3) and low.isalpha() else None
+    iso3, iso1, name = info if info else (low, None, code)
+    return LanguageChoice(code, iso3, iso1, name, script_of(path), g2p, _espeak_code_for(iso3, iso1))
 
 
 def _apply_g2p_preference(choice: LanguageChoice, g2p: str) -> LanguageChoice:

@@ -26,7 +26,7 @@ from .errors import SynthkitError
 from .languages import LanguageChoice, resolve
 from .manifest import MANIFEST_NAME, ManifestWriter, Utterance
 from .rng import derive_seed, seeded_random
-from .text import ipa
+from .text import ipa, mapping
 from .text.g2p import make_g2p
 from .text.normalize import Rejected, normalize
 from .tts import espeak as espeak_tts
@@ -57,13 +57,19 @@ class SynthConfig:
     progress: bool = True
     engine: str = "local"
     engine_address: str | None = None
+    donor: str | None = None  # "auto", an espeak-ng voice, or several separated by commas
+    donors: int = 1  # with donor="auto": spread renditions over this many best donors
+    mapping: Path | None = None  # user overrides, TSV target<TAB>donor segments[<TAB>voice]
 
 
 @dataclass(frozen=True)
 class Job:
     line: int
-    text: str
+    source: str  # the line as written
+    text: str  # normalized
+    words: tuple[tuple[str, ...], ...]  # IPA segments per word, from the G2P
     renditions: tuple[int, ...]
+    reject: str | None = None  # why the sentence cannot be used (passed through, so writes stay in order)
 
 
 @dataclass
@@ -75,6 +81,9 @@ class Summary:
     rejects: int = 0
     wall_s: float = 0.0
     language: str = ""
+    donors: list[str] = field(default_factory=list)
+    mapping_cost_mean: float | None = None  # over the manifest's rows, when rendered through donors
+    unmapped: dict[str, int] = field(default_factory=dict)  # target segment -> rows it was unmapped in
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -85,8 +94,13 @@ class Summary:
     def text(self) -> str:
         d = self.to_dict()
         speed = f"{d['audio_s_per_wall_s']:.1f} audio s per wall s" if d["audio_s_per_wall_s"] else "nothing new"
-        return (f"{self.clips} clips ({d['hours']:.3f} h; {self.new_clips} new), {self.rejects} rejects, "
-                f"{self.wall_s:.1f} s wall, {speed}")
+        out = (f"{self.clips} clips ({d['hours']:.3f} h; {self.new_clips} new), {self.rejects} rejects, "
+               f"{self.wall_s:.1f} s wall, {speed}")
+        if self.donors:
+            unmapped = ", ".join(f"{k} ({v})" for k, v in self.unmapped.items()) or "none"
+            out += (f"\ndonors: {', '.join(self.donors)}; mean mapping cost {self.mapping_cost_mean:.4f}; "
+                    f"unmapped segments (rows): {unmapped}")
+        return out
 
 
 # --- validation before any work -----------------------------------------------------------------
@@ -111,9 +125,12 @@ def _text_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def settings(config: SynthConfig, choice: LanguageChoice, text_sha: str) -> dict[str, Any]:
+def settings(config: SynthConfig, choice: LanguageChoice, text_sha: str, donor_plan: DonorPlan | None = None
+             ) -> dict[str, Any]:
     """Everything that shapes the output; a resumed run must match it exactly."""
     return {
+        **({"donors": donor_plan.voices, "mapping_sha256": donor_plan.mapping_sha, "tonal": donor_plan.tonal}
+           if donor_plan else {}),
         "format": FORMAT,
         "language": choice.requested,
         "g2p": choice.g2p,
@@ -153,10 +170,59 @@ def check_out_dir(out: Path, wanted: dict[str, Any]) -> None:
 
 
 @dataclass(frozen=True)
+class DonorPlan:
+    """Which donor voices render the text and how (decided once, before any work)."""
+
+    voices: list[str]
+    scores: list[dict[str, Any]]  # ranking entries of the chosen donors
+    tonal: bool
+    mapping_sha: str | None
+    # per donor: (mapper with every segment of the text already mapped, IPA -> mnemonic); shipped to
+    # workers so they need no feature table
+    mappers: dict[str, tuple[Any, dict[str, str]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Prepared:
     config: SynthConfig
     choice: LanguageChoice
     settings: dict[str, Any]
+    donor_plan: DonorPlan | None = None
+
+
+def plan_donors(config: SynthConfig, choice: LanguageChoice) -> DonorPlan:
+    """Measure the text's inventory and choose the donor voices (``--donor``/``--donors``)."""
+    from .donors import mapper_for, rank_donors
+    from .text.inventory import measure_file
+    from .tts.espeak_phonemes import inventory
+
+    if config.donors < 1:
+        raise SynthkitError("--donors must be at least 1")
+    mapping_sha = None
+    if config.mapping is not None:
+        if not config.mapping.is_file():
+            raise SynthkitError(f"--mapping file not found: {config.mapping}")
+        mapping_sha = hashlib.sha256(config.mapping.read_bytes()).hexdigest()
+    target = measure_file(config.text_path, make_g2p(choice.g2p), choice.iso639_3, choice.iso639_1, choice.script)
+    if config.donor == "auto":
+        ranking = rank_donors(target, overrides_path=config.mapping)[: config.donors]
+    else:
+        names = [v.strip() for v in (config.donor or "").split(",") if v.strip()]
+        if not names:
+            raise SynthkitError("--donor is empty; give 'auto' or an espeak-ng voice such as 'sw'")
+        if config.donors != 1 and config.donors != len(names):
+            raise SynthkitError("--donors counts the automatic choice; with named donors, list them: --donor sw,it")
+        ranking = rank_donors(target, voices=[inventory(n).voice for n in names], overrides_path=config.mapping)
+        order = {inventory(n).voice: i for i, n in enumerate(names)}
+        ranking.sort(key=lambda s: order[s.voice])
+    mappers = {}
+    for s in ranking:
+        inv = inventory(s.voice)
+        mapper = mapper_for(inv, config.mapping)
+        for seg in target.counts:
+            mapper.map(seg)
+        mappers[s.voice] = (mapper, inv.ipa_to_mnemonic)
+    return DonorPlan([s.voice for s in ranking], [s.to_dict() for s in ranking], target.tonal, mapping_sha, mappers)
 
 
 def prepare(config: SynthConfig) -> Prepared:
@@ -168,15 +234,16 @@ def prepare(config: SynthConfig) -> Prepared:
     if not 8000 <= config.sample_rate <= 48000:
         raise SynthkitError(f"--sample-rate {config.sample_rate} is outside 8000-48000 Hz")
     choice = resolve(config.language, config.g2p)
-    if choice.voice is None:
+    if choice.voice is None and not config.donor:
         raise SynthkitError(f"no voice speaks {choice.name} ({choice.iso639_3}); render it through a donor voice "
                             "with --donor auto (or name one, e.g. --donor sw)")
     espeak_tts.check_variants(config.variants)
     make_g2p(choice.g2p)  # fail now, not in a worker, if the G2P cannot be built
     text_sha = _text_sha256(config.text_path)
-    wanted = settings(config, choice, text_sha)
+    donor_plan = plan_donors(config, choice) if config.donor else None
+    wanted = settings(config, choice, text_sha, donor_plan)
     check_out_dir(config.out_dir, wanted)
-    return Prepared(config, choice, wanted)
+    return Prepared(config, choice, wanted, donor_plan)
 
 
 # --- the work, in worker processes --------------------------------------------------------------
@@ -190,29 +257,47 @@ def clip_id(choice: LanguageChoice, line: int, k: int) -> str:
 
 
 class _Worker:
-    """Per-process state: G2P, synthesizer and augmentation chain, built once."""
+    """Per-process state: synthesizer, augmentation chain and donor mappers, built once. (Text
+    normalization and G2P run in the driver, which reads the text in order.)"""
 
     def __init__(self, prep: Prepared) -> None:
         self.prep = prep
         self.config = prep.config
         self.choice = prep.choice
-        self.g2p = make_g2p(prep.choice.g2p)
         self.synth = espeak_tts.EspeakSynthesizer()
         self.augmenter = Augmenter(prep.config.augment)
+        self.mappers = prep.donor_plan.mappers if prep.donor_plan else {}
 
     def process(self, job: Job) -> tuple[list[Utterance], list[dict[str, Any]]]:
         cfg, choice = self.config, self.choice
         sid = sentence_id(choice, job.line)
-        try:
-            text = normalize(job.text, choice.iso639_3, choice.iso639_1, choice.script, cfg.max_chars)
-            words = self.g2p.phonemize(text)
-        except Rejected as exc:
-            return [], [{"id": sid, "line": job.line, "text": job.text, "reason": str(exc)}]
+        if job.reject:
+            return [], [{"id": sid, "line": job.line, "text": job.source, "reason": job.reject}]
+        text, words = job.text, [list(w) for w in job.words]
         rng = seeded_random(cfg.seed, "voices", sid)
-        voices = espeak_tts.sample_voices(rng, choice.voice, cfg.voices, cfg.variants, cfg.prosody)
+        plan = self.prep.donor_plan
+        languages = [plan.voices[k % len(plan.voices)] for k in range(cfg.voices)] if plan else choice.voice
+        voices = espeak_tts.sample_voices(rng, languages, cfg.voices, cfg.variants, cfg.prosody)
+        punct = mapping.punctuation_after_words(text, len(words)) if plan else None
         rows, rejects = [], []
         for k in job.renditions:
             uid = clip_id(choice, job.line, k)
+            donor_fields: dict[str, Any] = {}
+            if plan:
+                donor = voices[k].params["voice"]
+                mapper, to_mnemonic = self.mappers[donor]
+                mapped = mapping.map_sentence(words, mapper, to_mnemonic, voices[k].params["pitch"], plan.tonal)
+                if not mapped.mnemonic_words:
+                    rejects.append({"id": uid, "line": job.line, "text": job.source,
+                                    "reason": f"no segment could be mapped onto donor {donor}"})
+                    continue
+                donor_fields = {
+                    "donor": donor,
+                    "donor_phonemes": ipa.join_words(mapped.donor_words),
+                    "mapping_cost": round(mapped.cost, 5),
+                    "unmapped": mapped.unmapped,
+                    "render_text": mapped.render_text(punct if punct else [""] * (len(mapped.mnemonic_words) - 1) + ["."]),
+                }
             base = {
                 "language": choice.iso639_3,
                 "speaker": voices[k].speaker,
@@ -223,13 +308,14 @@ class _Worker:
                 "seed": derive_seed(cfg.seed, uid),
                 "line": job.line,
                 "rendition": k,
+                **donor_fields,
                 **voices[k].params,
             }
             try:
                 row = render_clip(Utterance(uid, f"{WAV_DIR}/{uid}.wav", None, text, base), cfg.out_dir,
                                   self.synth, self.augmenter, cfg.max_seconds)
             except Rejected as exc:
-                rejects.append({"id": uid, "line": job.line, "text": job.text, "reason": str(exc)})
+                rejects.append({"id": uid, "line": job.line, "text": job.source, "reason": str(exc)})
                 continue
             rows.append(row)
         return rows, rejects
@@ -313,19 +399,31 @@ def run(prep: Prepared) -> Summary:
     summary = Summary(language=prep.choice.describe())
     choice = prep.choice
     with ManifestWriter(out / MANIFEST_NAME) as manifest, ManifestWriter(out / REJECTS_NAME) as rejects:
-        def jobs() -> Iterator[Job]:
-            for n, text in _read_lines(cfg.text_path):
+        g2p = make_g2p(choice.g2p)
+
+        def pending() -> Iterator[tuple[int, str, tuple[int, ...]]]:
+            for n, source in _read_lines(cfg.text_path):
                 if sentence_id(choice, n) in rejects:
                     continue
                 need = tuple(k for k in range(cfg.voices)
                              if clip_id(choice, n, k) not in manifest and clip_id(choice, n, k) not in rejects)
                 if need:
-                    yield Job(n, text, need)
+                    yield n, source, need
+
+        def jobs() -> Iterator[Job]:
+            for n, source, need in pending():
+                # runs in the pool's feeder thread: it only reads, every write happens in this thread
+                try:
+                    text = normalize(source, choice.iso639_3, choice.iso639_1, choice.script, cfg.max_chars)
+                    words = g2p.phonemize(text)
+                except Rejected as exc:
+                    yield Job(n, source, "", (), need, reject=str(exc))
+                    continue
+                yield Job(n, source, text, tuple(tuple(w) for w in words), need)
 
         total = sum(1 for _ in _read_lines(cfg.text_path))
         bar = _progress(total, cfg.progress)
-        done_before = total - sum(1 for _ in jobs())
-        bar.update(done_before)
+        bar.update(total - sum(1 for _ in pending()))
         for rows, rejected in _map(prep, jobs()):
             for r in rows:
                 manifest.write(r)
@@ -337,7 +435,18 @@ def run(prep: Prepared) -> Summary:
         bar.close()
         summary.clips = len(manifest)
         summary.rejects = len(rejects)
-    summary.total_audio_s = sum(u.duration or 0.0 for u in _iter_rows(out / MANIFEST_NAME))
+    costs: list[float] = []
+    unmapped: dict[str, int] = {}
+    for u in _iter_rows(out / MANIFEST_NAME):
+        summary.total_audio_s += u.duration or 0.0
+        if u.get("mapping_cost") is not None:
+            costs.append(float(u["mapping_cost"]))
+            for seg in u.get("unmapped") or []:
+                unmapped[seg] = unmapped.get(seg, 0) + 1
+    if prep.donor_plan:
+        summary.donors = list(prep.donor_plan.voices)
+        summary.mapping_cost_mean = round(sum(costs) / len(costs), 5) if costs else None
+        summary.unmapped = dict(sorted(unmapped.items(), key=lambda kv: -kv[1]))
     summary.wall_s = time.monotonic() - t0
     (out / "summary.json").write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
     return summary
