@@ -81,10 +81,16 @@ class Item:
 
 
 class Writer(Protocol):
-    """A format: receives items in manifest order, then ``close()`` returns the files it wrote."""
+    """A format: receives items in manifest order, then ``close()`` returns the files it wrote.
+
+    Built as ``cls(config, stats)`` after the first pass; ``cls.check(utt)`` returns why a row cannot
+    be written in this format (or ``None``), before any work."""
 
     #: "recording", "clip" or "embed": what audio the items must carry.
     audio: ClassVar[str]
+
+    @staticmethod
+    def check(utt: Utterance) -> str | None: ...
 
     def write(self, item: Item) -> None: ...
 

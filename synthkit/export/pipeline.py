@@ -23,8 +23,8 @@ from typing import Any
 
 from .. import __version__
 from ..errors import SynthkitError
-from ..manifest import BadRow, ManifestWriter, Utterance, dumps_row, manifest_dir, read_manifest
-from .base import ScanStats, Writer, column_kind, type_name
+from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
+from .base import ScanStats, Writer, column_kind, safe_name, type_name
 from .media import AudioContext, AudioJob, AudioResult, complete, init_worker, process
 from .splits import SPLIT_BY, SplitSpec, assign_splits
 
@@ -209,8 +209,6 @@ def _scan(config: ExportConfig, cls: type) -> _Scan:
 # --- second pass ------------------------------------------------------------------------------
 
 def _recording_id(source: Path) -> str:
-    from .base import safe_name
-
     digest = hashlib.sha1(str(source).encode("utf-8")).hexdigest()[:8]
     return f"{safe_name(source.stem)[:100]}_{digest}"
 
@@ -323,4 +321,4 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, unit="utt", file=sys.stderr, disable=not enabled or None, leave=False, desc="export")
 
 
-__all__ = ["ExportConfig", "ExportSummary", "FORMATS", "export_manifest", "dumps_row"]
+__all__ = ["ExportConfig", "ExportSummary", "FORMATS", "export_manifest"]
