@@ -60,6 +60,7 @@ class LocalRayCluster:
         self.port = 0
         self.temp: Path | None = None
         self.proc: subprocess.Popen | None = None
+        self.log_path: Path | None = None
         self._saved: dict[str, str | None] = {}
 
     @property
@@ -80,20 +81,20 @@ class LocalRayCluster:
                "--num-cpus", str(self.num_cpus), "--include-dashboard=false", "--disable-usage-stats",
                "--temp-dir", str(self.temp), "--object-store-memory", str(OBJECT_STORE_BYTES)]
         env = dict(os.environ, OMP_NUM_THREADS="1", **self.extra_env)
-        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     start_new_session=True)
-        log: list[str] = []
+        # ray start's output goes to a file, never a pipe: with --block, a write to a closed pipe would
+        # end `ray start` and, with it, the whole cluster
+        self.log_path = self.temp / "ray-start.log"
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT_S
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            log.append(line)
-            if _STARTED in line or time.monotonic() > deadline:
-                break
-        if self.proc.poll() is not None or not any(_STARTED in x for x in log):
-            self.__exit__(None, None, None)
-            raise RuntimeError("ray start failed:\n" + "".join(log[-30:]))
-        self.proc.stdout.close()
-        return self
+        while True:
+            text = self.log_path.read_text(errors="replace")
+            if _STARTED in text:
+                return self
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.__exit__(None, None, None)
+                raise RuntimeError("ray start failed:\n" + "\n".join(text.splitlines()[-30:]))
+            time.sleep(0.2)
 
     def worker_logs(self) -> set[Path]:
         """Log files of the Ray workers this cluster has started so far."""
