@@ -94,8 +94,9 @@ def main() -> None:
         "on a running cluster,",
         f"× {private[1] / ref[1]:.2f} when the command starts its own Ray (+{private[1] - ref[1]:.1f} s: Ray start-up "
         "and shutdown).",
-        "On one machine the local engine is the faster choice; Ray is for spreading a run over several machines",
-        "(not measured here).",
+        "Ray is for spreading a run over several machines (not measured here); on one machine it buys nothing",
+        "over the local engine. With the load average above the core count, the 1- vs 2-worker figures say",
+        "more about the other jobs on the machine than about synthkit; re-run on an idle machine for those.",
         "",
         "`synthkit score` is not measured yet: it is not on this branch (add it to `runs` when it lands).",
     ])
