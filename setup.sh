@@ -12,6 +12,9 @@ PIP=(.venv/bin/python -m pip --disable-pip-version-check)
 # torch first, alone: the CPU build (a local wheel where the machine provides one).
 "${PIP[@]}" install -q -c constraints.txt torch
 "${PIP[@]}" install -q -c constraints.txt -e ".[all]"
+# NeMo's manifest reader, for the test that NeMo loads exported manifests. Without its dependencies:
+# they are NeMo's training stack (Lightning, CUDA bindings, telemetry), which the reader does not need.
+"${PIP[@]}" install -q --no-deps "nemo_toolkit==3.0.0"
 # torchaudio's PyPI build for this torch links CUDA libraries; drop its compiled parts (see constraints.txt).
 .venv/bin/python - <<'PY'
 import glob, importlib.util, os

@@ -382,6 +382,45 @@ def test_nemo_jsonl_per_split_carries_every_key(sw, segs, tmp_path):
     assert all("offset" in r for r in rows) and rows[1]["offset"] == rows[0]["duration"]
 
 
+def nemo_collections():
+    """NeMo's own manifest reader: ``ASRAudioText`` is what NeMo's ASR datasets build their index
+    from. NeMo's package __init__ files pull in its training stack (Lightning, telemetry), which is
+    not installed, so the parsing modules are imported below empty parent packages."""
+    import importlib.util
+    import sys
+    import types
+
+    spec = importlib.util.find_spec("nemo")
+    if spec is None:
+        pytest.fail("nemo_toolkit is missing: ./setup.sh installs it (without its training dependencies)")
+    root = Path(spec.submodule_search_locations[0]) / "collections"
+    for name, sub in (("nemo.collections", ""), ("nemo.collections.common", "common"),
+                      ("nemo.collections.common.parts", "common/parts"),
+                      ("nemo.collections.common.parts.preprocessing", "common/parts/preprocessing")):
+        if name not in sys.modules:
+            pkg = types.ModuleType(name)
+            pkg.__path__ = [str(root / sub)]
+            sys.modules[name] = pkg
+    from nemo.collections.common.parts.preprocessing import collections
+
+    return collections
+
+
+def test_nemo_manifests_load_in_nemo(sw, tmp_path):
+    out = tmp_path / "nemo"
+    summary = export(sw, "nemo", out, split=SPLIT)
+    collections = nemo_collections()
+    src = rows_of(sw)
+    for split in ("train", "dev", "test"):
+        data = collections.ASRAudioText(manifests_files=str(out / f"{split}.jsonl"), parser=list)
+        assert len(data) == summary.splits[split]["utterances"]
+        ids = [json.loads(x)["id"] for x in (out / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()]
+        for uid, entity in zip(ids, data):  # NeMo keeps manifest order
+            assert Path(entity.audio_file).is_file()  # NeMo resolved the path against the manifest's folder
+            assert abs(entity.duration - sf.info(entity.audio_file).duration) < 1e-6
+            assert entity.text_raw == src[uid].text and entity.lang == src[uid].get("lang")
+
+
 # --- splits, resampling, settings -----------------------------------------------------------------------------
 
 def test_splits_are_deterministic_and_seeded(sw, tmp_path):
