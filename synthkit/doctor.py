@@ -59,6 +59,18 @@ def _epitran() -> Check:
     return Check("epitran", True, f"epitran {_version('epitran')}: {len(codes)} G2P maps", required=True)
 
 
+def _coqui() -> Check:
+    from .tts.coqui import doctor_check
+
+    return doctor_check()
+
+
+def _speechbrain() -> Check:
+    from .speechbrain_backends import doctor_check
+
+    return doctor_check()
+
+
 CHECKS: list[Callable[[], Check]] = [
     _espeak,
     package("phonemizer", "phonemizer", "phonemizer", "core", "espeak-ng G2P", True),
@@ -68,6 +80,8 @@ CHECKS: list[Callable[[], Check]] = [
     package("fast-mp3-augment", "fast_mp3_augment", "fast-mp3-augment", "core", "MP3 codec augmentation", True),
     package("pyroomacoustics", "pyroomacoustics", "pyroomacoustics", "core", "simulated rooms", True),
     package("torch", "torch", "torch", "core", "neural models"),
+    _coqui,
+    _speechbrain,
 ]
 
 

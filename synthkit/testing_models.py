@@ -1,0 +1,266 @@
+"""Random-weight models saved to folders, for tests and benchmarks (no downloads, CPU only).
+
+Each builder writes what a real model's folder holds, in the layout its loader expects, so the code
+that loads a downloaded model loads these too:
+
+* :func:`vits` — a coqui VITS (``config.json`` + ``model.pth``; ``speaker_ids.json`` when it has
+  speakers), tiny by default or full size (coqui's default ``VitsArgs``) with ``size="full"``; reading
+  IPA (``use_phonemes``, coqui's VITS symbol set) or characters.
+* :func:`mms` — an MMS (fairseq) VITS as ``tts_models/<code>/fairseq/vits`` in coqui's download folder
+  (``G_100000.pth`` in fairseq's parameter names, fairseq ``config.json``, ``vocab.txt``). MMS models
+  have one architecture (coqui builds them from the default ``VitsConfig``), so this one is full size.
+* :func:`ecapa` and :func:`ctc_asr` — speechbrain ECAPA speaker encoder and CTC ASR folders
+  (``hyperparams.yaml`` + checkpoints) that ``from_hparams(source=FOLDER)`` loads.
+
+torch, coqui-tts and speechbrain are imported inside the builders.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+#: Tiny VITS: one layer each, 16 channels, a 3-stage decoder (hop 256); ~0.3 M parameters.
+TINY_VITS_ARGS = dict(
+    hidden_channels=16, hidden_channels_ffn_text_encoder=32, num_layers_text_encoder=1,
+    num_layers_posterior_encoder=1, num_layers_flow=1, resblock_kernel_sizes_decoder=[3],
+    resblock_dilation_sizes_decoder=[[1, 3, 5]], upsample_rates_decoder=[8, 8, 4],
+    upsample_kernel_sizes_decoder=[16, 16, 8], upsample_initial_channel_decoder=32, use_sdp=False,
+    out_channels=257, speaker_embedding_channels=8,
+)
+TINY_AUDIO = dict(sample_rate=16000, fft_size=512, win_length=512, hop_length=256, num_mels=40)
+TEST_LICENSE = "MIT (random weights, synthkit test model)"
+
+
+def _seeded(seed: int) -> None:
+    import torch
+
+    torch.manual_seed(seed)
+
+
+def vits(folder: str | Path, *, phonemes: bool = True, speakers: tuple[str, ...] = (), size: str = "tiny",
+         seed: int = 0, license: str | None = TEST_LICENSE, phoneme_language: str = "sw") -> Path:
+    """Write a random-weight coqui VITS to ``folder`` (created); returns the folder."""
+    import torch
+    from TTS.config.shared_configs import BaseAudioConfig
+    from TTS.tts.configs.vits_config import VitsArgs, VitsConfig
+    from TTS.tts.models.vits import Vits, VitsCharacters
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    args = VitsArgs(**(TINY_VITS_ARGS if size == "tiny" else {}), init_discriminator=False)
+    audio = BaseAudioConfig(**TINY_AUDIO) if size == "tiny" else BaseAudioConfig(sample_rate=22050)
+    if speakers:
+        (folder / "speaker_ids.json").write_text(json.dumps({s: i for i, s in enumerate(speakers)}), encoding="utf-8")
+        args.use_speaker_embedding = True
+        args.speakers_file = str(folder / "speaker_ids.json")
+    config = VitsConfig(model_args=args, audio=audio, use_phonemes=False, characters=VitsCharacters().to_config(),
+                        text_cleaner="phoneme_cleaners" if phonemes else "multilingual_cleaners",
+                        use_speaker_embedding=bool(speakers),
+                        speakers_file=str(folder / "speaker_ids.json") if speakers else None)
+    _seeded(seed)
+    model = Vits(config)
+    # as a trained model's config reads: phonemes from espeak-ng, and speaker files at the trainer's paths
+    config.use_phonemes = phonemes
+    if phonemes:
+        config.phonemizer = "espeak"
+        config.phoneme_language = phoneme_language
+    if speakers:
+        config.speakers_file = config.model_args.speakers_file = "/trainer/run/speaker_ids.json"
+    torch.save({"model": model.state_dict()}, folder / "model.pth")
+    config.save_json(str(folder / "config.json"))
+    if license:
+        raw = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        raw["license"] = license
+        (folder / "config.json").write_text(json.dumps(raw, indent=2, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+#: coqui's fairseq -> coqui renames (``TTS/tts/utils/fairseq.py``), inverted to write fairseq names.
+_TO_FAIRSEQ = (
+    ("text_encoder.", "enc_p."), ("waveform_decoder.", "dec."), ("posterior_encoder.", "enc_q."),
+    ("flow.flows.1.", "flow.flows.2."), ("flow.flows.2.", "flow.flows.4."), ("flow.flows.3.", "flow.flows.6."),
+    ("duration_predictor.flows.0.translation", "dp.flows.0.m"), ("duration_predictor.flows.0.log_scale", "dp.flows.0.logs"),
+    ("duration_predictor.flows.1", "dp.flows.1"), ("duration_predictor.flows.2", "dp.flows.3"),
+    ("duration_predictor.flows.3", "dp.flows.5"), ("duration_predictor.flows.4", "dp.flows.7"),
+    ("duration_predictor.post_flows.0.translation", "dp.post_flows.0.m"),
+    ("duration_predictor.post_flows.0.log_scale", "dp.post_flows.0.logs"),
+    ("duration_predictor.post_flows.1", "dp.post_flows.1"), ("duration_predictor.post_flows.2", "dp.post_flows.3"),
+    ("duration_predictor.post_flows.3", "dp.post_flows.5"), ("duration_predictor.post_flows.4", "dp.post_flows.7"),
+    ("duration_predictor.", "dp."),
+)
+#: MMS's vocabulary layout: blank first, then the letters of the language.
+MMS_VOCAB = ["_", " ", "'", "-", *"abcdefghijklmnopqrstuvwxyz"]
+
+
+def _fairseq_key(key: str) -> str:
+    for ours, theirs in _TO_FAIRSEQ:
+        if key.startswith(ours) or (ours.startswith("flow.") and key.startswith(ours)):
+            return theirs + key[len(ours):]
+    return key
+
+
+def mms(tts_home: str | Path, code: str = "swh", seed: int = 0) -> Path:
+    """Write a random-weight MMS VITS where coqui keeps a downloaded ``tts_models/<code>/fairseq/vits``
+    (``<tts_home>/tts/tts_models--<code>--fairseq--vits``); returns that folder."""
+    import torch
+    from TTS.tts.configs.vits_config import VitsConfig
+    from TTS.tts.models.vits import Vits
+    from TTS.tts.utils.fairseq import rehash_fairseq_vits_checkpoint
+
+    folder = Path(tts_home) / "tts" / f"tts_models--{code}--fairseq--vits"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.txt").write_text("\n".join(MMS_VOCAB) + "\n", encoding="utf-8")
+    config = {"data": {"sampling_rate": 16000, "add_blank": True, "training_files": f"data/{code}/train.ltr"},
+              "model": {"inter_channels": 192, "hidden_channels": 192}}
+    (folder / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    _seeded(seed)
+    cfg = VitsConfig()
+    cfg.model_args.init_discriminator = False
+    cfg.model_args.num_chars = len(MMS_VOCAB)
+    model = Vits(cfg)
+    import torch.nn as nn
+
+    model.text_encoder.emb = nn.Embedding(len(MMS_VOCAB), cfg.model_args.hidden_channels)
+    state = {_fairseq_key(k): v for k, v in model.state_dict().items()}
+    ckpt = folder / "G_100000.pth"
+    torch.save({"model": state}, ckpt)
+    back = rehash_fairseq_vits_checkpoint(ckpt)
+    if set(back) != set(model.state_dict()):  # the renames must round-trip exactly
+        raise AssertionError(f"fairseq renames do not round-trip: {sorted(set(back) ^ set(model.state_dict()))[:5]}")
+    return folder
+
+
+# --- speechbrain ----------------------------------------------------------------------------------
+
+#: A speechbrain ECAPA speaker-embedding folder laid out like ``speechbrain/spkrec-ecapa-voxceleb``
+#: (the same module names and pretrainer keys), with tiny channel counts.
+ECAPA_HPARAMS = """\
+# Tiny random-weight ECAPA-TDNN (synthkit test model), laid out like speechbrain/spkrec-ecapa-voxceleb.
+pretrained_path: speechbrain/spkrec-ecapa-voxceleb
+n_mels: 40
+emb_dim: {emb_dim}
+compute_features: !new:speechbrain.lobes.features.Fbank
+    n_mels: !ref <n_mels>
+mean_var_norm: !new:speechbrain.processing.features.InputNormalization
+    norm_type: sentence
+    std_norm: False
+embedding_model: !new:speechbrain.lobes.models.ECAPA_TDNN.ECAPA_TDNN
+    input_size: !ref <n_mels>
+    channels: [32, 32, 32, 32, 96]
+    kernel_sizes: [5, 3, 3, 3, 1]
+    dilations: [1, 2, 3, 4, 1]
+    attention_channels: 16
+    lin_neurons: !ref <emb_dim>
+mean_var_norm_emb: !new:speechbrain.processing.features.InputNormalization
+    norm_type: global
+    std_norm: False
+modules:
+    compute_features: !ref <compute_features>
+    mean_var_norm: !ref <mean_var_norm>
+    embedding_model: !ref <embedding_model>
+    mean_var_norm_emb: !ref <mean_var_norm_emb>
+pretrainer: !new:speechbrain.utils.parameter_transfer.Pretrainer
+    loadables:
+        embedding_model: !ref <embedding_model>
+        mean_var_norm_emb: !ref <mean_var_norm_emb>
+    paths:
+        embedding_model: !ref <pretrained_path>/embedding_model.ckpt
+        mean_var_norm_emb: !ref <pretrained_path>/mean_var_norm_emb.ckpt
+"""
+
+
+def _hparams(folder: Path, text: str):
+    from hyperpyyaml import load_hyperpyyaml
+
+    (folder / "hyperparams.yaml").write_text(text, encoding="utf-8")
+    with open(folder / "hyperparams.yaml", encoding="utf-8") as f:
+        return load_hyperpyyaml(f)
+
+
+def ecapa(folder: str | Path, emb_dim: int = 32, seed: int = 0) -> Path:
+    """Write a random-weight speechbrain ECAPA folder (``hyperparams.yaml``, ``embedding_model.ckpt``,
+    ``mean_var_norm_emb.ckpt``); returns it."""
+    import torch
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    _seeded(seed)
+    hp = _hparams(folder, ECAPA_HPARAMS.format(emb_dim=emb_dim))
+    torch.save(hp["embedding_model"].state_dict(), folder / "embedding_model.ckpt")
+    norm = hp["mean_var_norm_emb"]
+    norm.glob_mean = torch.zeros(emb_dim)  # a "global" normalizer that has seen one batch
+    norm.glob_std = torch.ones(emb_dim)
+    norm.count = 1
+    norm._save(folder / "mean_var_norm_emb.ckpt")
+    return folder
+
+
+#: A speechbrain CTC ASR folder laid out like ``speechbrain/asr-wav2vec2-commonvoice-14-en``
+#: (``EncoderASR``: an ``encoder`` pipeline, greedy CTC decoding, a SentencePiece tokenizer), with a
+#: filterbank front end and one small linear layer in place of wav2vec 2.0.
+CTC_HPARAMS = """\
+# Tiny random-weight CTC ASR (synthkit test model), laid out like speechbrain's EncoderASR models.
+pretrained_path: speechbrain/asr-tiny-ctc
+sample_rate: 16000
+n_mels: 40
+hidden: 32
+vocab_size: {vocab}
+blank_index: 0
+compute_features: !new:speechbrain.lobes.features.Fbank
+    sample_rate: !ref <sample_rate>
+    n_mels: !ref <n_mels>
+normalize: !new:speechbrain.processing.features.InputNormalization
+    norm_type: sentence
+enc: !new:speechbrain.nnet.linear.Linear
+    input_size: !ref <n_mels>
+    n_neurons: !ref <hidden>
+ctc_lin: !new:speechbrain.nnet.linear.Linear
+    input_size: !ref <hidden>
+    n_neurons: !ref <vocab_size>
+log_softmax: !new:speechbrain.nnet.activations.Softmax
+    apply_log: True
+asr_model: !new:torch.nn.ModuleList
+    - [!ref <enc>, !ref <ctc_lin>]
+encoder: !new:speechbrain.nnet.containers.LengthsCapableSequential
+    compute_features: !ref <compute_features>
+    normalize: !ref <normalize>
+    enc: !ref <enc>
+    ctc_lin: !ref <ctc_lin>
+    log_softmax: !ref <log_softmax>
+decoding_function: !name:speechbrain.decoders.ctc_greedy_decode
+    blank_id: !ref <blank_index>
+tokenizer: !new:sentencepiece.SentencePieceProcessor
+modules:
+    encoder: !ref <encoder>
+pretrainer: !new:speechbrain.utils.parameter_transfer.Pretrainer
+    loadables:
+        asr: !ref <asr_model>
+        tokenizer: !ref <tokenizer>
+    paths:
+        asr: !ref <pretrained_path>/asr.ckpt
+        tokenizer: !ref <pretrained_path>/tokenizer.ckpt
+"""
+
+
+def ctc_asr(folder: str | Path, text: list[str], seed: int = 0) -> Path:
+    """Write a random-weight speechbrain CTC ASR folder (``hyperparams.yaml``, ``asr.ckpt``, and a
+    character SentencePiece ``tokenizer.ckpt`` trained on ``text``); returns it."""
+    import io
+
+    import sentencepiece as spm
+    import torch
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    proto = io.BytesIO()
+    letters = sorted({c for line in text for c in line.lower() if not c.isspace()})
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(t.lower() for t in text), model_writer=proto,
+                                   model_type="char", vocab_size=len(letters) + 4, unk_id=0, bos_id=-1, eos_id=-1,
+                                   pad_id=-1, character_coverage=1.0, minloglevel=2, num_threads=1)
+    (folder / "tokenizer.ckpt").write_bytes(proto.getvalue())
+    sp = spm.SentencePieceProcessor(model_proto=proto.getvalue())
+    _seeded(seed)
+    hp = _hparams(folder, CTC_HPARAMS.format(vocab=sp.get_piece_size()))
+    torch.save(hp["asr_model"].state_dict(), folder / "asr.ckpt")
+    return folder
