@@ -203,7 +203,10 @@ def plan_donors(config: SynthConfig, choice: LanguageChoice, coqui: Any = None) 
     from .text.inventory import measure_file
     from .tts.espeak_phonemes import inventory as espeak_inventory
 
-    extra = {}
+    extra: dict[str, Any] = {}
+
+    def inventory(voice: str):
+        return extra[voice] if voice in extra else espeak_inventory(voice)
 
     if config.donors < 1:
         raise SynthkitError("--donors must be at least 1")
@@ -232,7 +235,6 @@ def plan_donors(config: SynthConfig, choice: LanguageChoice, coqui: Any = None) 
         ranking = rank_donors(target, voices=[inventory(n).voice for n in names], overrides_path=config.mapping)
         order = {inventory(n).voice: i for i, n in enumerate(names)}
         ranking.sort(key=lambda s: order[s.voice])
-    inventory = lambda v: extra[v] if v in extra else espeak_inventory(v)  # noqa: E731
     mappers = {}
     for s in ranking:
         inv = inventory(s.voice)
