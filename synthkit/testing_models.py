@@ -6,6 +6,8 @@ that loads a downloaded model loads these too:
 * :func:`vits` — a coqui VITS (``config.json`` + ``model.pth``; ``speaker_ids.json`` when it has
   speakers), tiny by default or full size (coqui's default ``VitsArgs``) with ``size="full"``; reading
   IPA (``use_phonemes``, coqui's VITS symbol set) or characters.
+* :func:`xtts` — a tiny XTTS (v2 layout) with its own small BPE vocabulary; clones voices from
+  reference clips like the real one.
 * :func:`mms` — an MMS (fairseq) VITS as ``tts_models/<code>/fairseq/vits`` in coqui's download folder
   (``G_100000.pth`` in fairseq's parameter names, fairseq ``config.json``, ``vocab.txt``). MMS models
   have one architecture (coqui builds them from the default ``VitsConfig``), so this one is full size.
@@ -128,6 +130,45 @@ def mms(tts_home: str | Path, code: str = "swh", seed: int = 0) -> Path:
     back = rehash_fairseq_vits_checkpoint(ckpt)
     if set(back) != set(model.state_dict()):  # the renames must round-trip exactly
         raise AssertionError(f"fairseq renames do not round-trip: {sorted(set(back) ^ set(model.state_dict()))[:5]}")
+    return folder
+
+
+#: Tiny XTTS: a 1-layer, 32-channel GPT over 32 audio codes (at most 24 per clip) and a 32-channel
+#: decoder input. XTTS's HiFi-GAN decoder and speaker encoder have fixed sizes, so it is ~22 M parameters.
+TINY_XTTS_ARGS = dict(gpt_layers=1, gpt_n_model_channels=32, gpt_n_heads=2, gpt_num_audio_tokens=34,
+                      gpt_start_audio_token=32, gpt_stop_audio_token=33, gpt_max_audio_tokens=24,
+                      gpt_use_perceiver_resampler=True, decoder_input_dim=32)
+XTTS_SPECIAL_TOKENS = ["[STOP]", "[UNK]", "[SPACE]", "[START]"]
+XTTS_LETTERS = "abcdefghijklmnopqrstuvwxyz'.,?!-"
+
+
+def xtts(folder: str | Path, languages: tuple[str, ...] = ("en",), seed: int = 0,
+         license: str | None = TEST_LICENSE) -> Path:
+    """Write a random-weight XTTS (v2 layout: ``config.json``, ``model.pth``, ``vocab.json`` — a BPE
+    tokenizer over letters with XTTS's special and language tokens) to ``folder``; returns it."""
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from TTS.tts.configs.xtts_config import XttsConfig
+    from TTS.tts.layers.xtts.tokenizer import VoiceBpeTokenizer
+    from TTS.tts.models.xtts import Xtts, XttsArgs
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    specials = XTTS_SPECIAL_TOKENS + [f"[{lang}]" for lang in languages]
+    vocab = {t: i for i, t in enumerate(specials + list(XTTS_LETTERS))}
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="[UNK]"))
+    tok.add_special_tokens(specials)
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.save(str(folder / "vocab.json"))
+    config = XttsConfig(model_args=XttsArgs(**TINY_XTTS_ARGS), languages=list(languages))
+    _seeded(seed)
+    model = Xtts(config)
+    model.tokenizer = VoiceBpeTokenizer(folder / "vocab.json")
+    model.init_models()
+    torch.save({"model": model.state_dict()}, folder / "model.pth")
+    config.save_json(str(folder / "config.json"))
+    if license:
+        (folder / "LICENSE.txt").write_text(license + "\n", encoding="utf-8")
     return folder
 
 

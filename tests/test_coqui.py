@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import soundfile as sf
@@ -286,3 +287,39 @@ def test_explain_names_the_missing_package():
     assert "coqui-tts is not installed" in msg
     msg = explain(ModuleNotFoundError("No module named 'torchaudio'", name="torchaudio"), "speechbrain", "speechbrain")
     assert "./setup.sh" in msg
+
+
+@pytest.mark.slow
+def test_xtts_clones_one_speaker_per_reference(cli, tmp_path):
+    """XTTS (tiny, random weights, v2 layout) with two --reference clips of real speech: each sentence's
+    renditions use both references as speakers; rows record the reference and language; regenerable."""
+    import torch
+
+    torch.set_num_threads(1)
+    from synthkit import testing_models
+
+    from .conftest import LIBRISPEECH, require_shared
+
+    require_shared()
+    folder = testing_models.xtts(tmp_path / "xtts")
+    by_speaker: dict[str, Path] = {}
+    for p in sorted(LIBRISPEECH.rglob("*.flac")):
+        by_speaker.setdefault(p.name.split("-")[0], p)
+    refs = list(by_speaker.values())[:2]
+    text = tmp_path / "en.txt"
+    text.write_text("The birch canoe slid on the smooth planks.\nGlue the sheet to the dark blue background.\n",
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    res = cli("synth", "--lang", "en-us", "--text", str(text), "--out", str(out), "--backend", f"coqui:{folder}",
+              "--reference", str(refs[0]), "--reference", str(refs[1]), "--voices", "2", "--augment", "none", "--quiet")
+    assert res.exit_code == 0, res.output
+    rows = _check_corpus(out, 4, str(folder.resolve()))
+    for line in (1, 2):
+        assert {r["reference"] for r in rows if r["line"] == line} == {str(p.resolve()) for p in refs}
+    assert all(r["model_language"] == "en" and "render_text" not in r for r in rows)
+    assert rows[0]["license"] == "MIT (random weights, synthkit test model)"  # from the folder's LICENSE.txt
+    run = json.loads((out / "run.json").read_text())
+    assert [r["path"] for r in run["references"]] == [str(p.resolve()) for p in refs]
+    for r in rows[:2]:
+        regen = regenerate(r, tmp_path / "regen" / f"{r.id}.wav")
+        assert regen.read_bytes() == (out / r.audio_filepath).read_bytes()

@@ -165,8 +165,15 @@ def user_data_dir() -> Path:
     return Path("~/.local/share/tts").expanduser()
 
 
+def _hf_cache() -> Path:
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
+    return Path(os.environ.get("HF_HOME") or "~/.cache/huggingface").expanduser() / "hub"
+
+
 def downloaded() -> list[tuple[str, str]]:
-    """(model name, licence) of every model in coqui's download folder."""
+    """(model name, licence) of every model in coqui's download folder, and of catalogue models coqui
+    keeps in the Hugging Face cache (XTTS)."""
     root = user_data_dir()
     out = []
     if root.is_dir():
@@ -174,6 +181,11 @@ def downloaded() -> list[tuple[str, str]]:
             if p.is_dir() and p.name.startswith("tts_models--"):
                 name = p.name.replace("--", "/")
                 out.append((name, catalogue_license(name) or folder_license(p)))
+    hub = _hf_cache()
+    for name, entry in catalogue().items():
+        repo = entry.get("repo_id")
+        if repo and (hub / f"models--{repo.replace('/', '--')}" / "snapshots").is_dir():
+            out.append((name, entry.get("license") or UNKNOWN_LICENSE))
     return out
 
 
@@ -426,8 +438,8 @@ def _inventory_file(folder: Path) -> tuple[str, ...]:
 
 
 def model_language(info: ModelInfo, choice) -> str | None:
-    """The model's name for ``--lang`` (multilingual models), or None for one-language models."""
-    if len(info.languages) <= 1:
+    """The model's name for ``--lang`` (XTTS and multilingual models), or None for one-language models."""
+    if len(info.languages) <= 1 and info.kind != "xtts":
         return None
     cands = [choice.requested, choice.requested.lower(), choice.iso639_1, choice.iso639_3]
     if choice.iso639_1 == "zh" or choice.iso639_3 == "cmn":
@@ -709,7 +721,7 @@ class CoquiSynthesizer:
             latent, embedding = m.speaker_manager.speakers[p["coqui_speaker"]].values()
         cfg = m.config
         try:
-            out = m.inference(text, p.get("model_language") or "en", latent, embedding, temperature=cfg.temperature,
+            out = m.inference(text, p["model_language"], latent, embedding, temperature=cfg.temperature,
                               length_penalty=cfg.length_penalty, repetition_penalty=cfg.repetition_penalty,
                               top_k=cfg.top_k, top_p=cfg.top_p, speed=float(p.get("speed", 1.0)))
         except AssertionError as exc:  # XTTS asserts its 400-token limit
@@ -812,7 +824,7 @@ def doctor_check():
     except Exception as exc:
         return Check(name, False, f"{purpose}: not available", explain(exc, PACKAGE, EXTRA))
     lic = licences()
-    nc = sorted({license_label(k) for k in lic if is_non_commercial(k)})
+    nc = sorted(k for k in lic if is_non_commercial(k))
     have = downloaded()
     got = "; downloaded: " + ", ".join(f"{n} [{license_label(l)}]" for n, l in have) if have else \
         f"; none downloaded yet ({user_data_dir()})"
