@@ -60,7 +60,7 @@ def _epitran() -> Check:
 
 
 def _coqui() -> Check:
-    from .tts.coqui import doctor_check
+    from .tts.coqui_catalog import doctor_check
 
     return doctor_check()
 

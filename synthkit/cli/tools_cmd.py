@@ -17,7 +17,7 @@ from . import main
 def languages(as_json, code, variants, coqui_only):
     """What each G2P and voice covers (offline), and the coqui-tts models with their licences."""
     from ..languages import coverage, resolve
-    from ..tts import coqui
+    from ..tts import coqui_catalog as coqui
     from ..tts.espeak_lib import list_variants
 
     if coqui_only:
@@ -55,7 +55,7 @@ def languages(as_json, code, variants, coqui_only):
 
 def _coqui_text(models: list[dict], full: bool) -> str:
     """coqui-tts models grouped by licence (non-commercial ones marked)."""
-    from ..tts.coqui import license_label
+    from ..tts.coqui_catalog import license_label
 
     by: dict[str, list[str]] = {}
     for m in models:

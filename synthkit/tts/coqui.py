@@ -57,22 +57,18 @@ import hashlib
 import json
 import os
 import random
-import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import SynthkitError
 from .base import Audio, Voice
+from .coqui_catalog import (EXTRA, MMS_NAME, PACKAGE, UNKNOWN_LICENSE, catalogue, folder_license,
+                            is_mms_name, license_label)
 
 BACKEND = "coqui"
-EXTRA = "coqui"
-PACKAGE = "coqui-tts"
 MMS = "mms"
-MMS_NAME = "tts_models/{code}/fairseq/vits"
-MMS_LICENSE = "CC BY-NC 4.0"
 #: ISO 639-3 macrolanguage -> the individual language MMS names its model by.
 MMS_CODES = {"swa": "swh"}
 #: Range of the speaking-rate factor drawn per rendition (1 = the model's own rate).
@@ -83,10 +79,6 @@ RENDER_THREADS = 1
 CHECKPOINT_NAMES = ("model_file.pth", "model_file.pth.tar", "model.pth", "checkpoint.pth")
 #: Optional file in a model folder listing the IPA segments the model was trained on (one per line).
 INVENTORY_FILE = "inventory.txt"
-LICENSE_FILES = ("LICENSE", "LICENSE.txt", "LICENSE.md", "license.txt", "LICENCE", "LICENCE.txt")
-UNKNOWN_LICENSE = "unknown (local model; check its terms)"
-#: Marks of non-commercial licences (shown as such by ``languages`` and ``doctor``).
-NON_COMMERCIAL = ("cpml", "non-commercial", "noncommercial")  # and "NC" as a word (CC BY-NC)
 #: Modifier letters a phoneme model can append to a consonant to write one segment.
 SEGMENT_MODIFIERS = "ʰʲʷˠˤʼ"
 LENGTH = "ː"
@@ -105,110 +97,6 @@ PATH_FIELDS = {
     "speaker_encoder_model_path": ("model_se.pth", "model_se.pth.tar"),
     "speaker_encoder_config_path": ("config_se.json",),
 }
-
-
-def is_non_commercial(license: str) -> bool:
-    low = license.lower()
-    return any(m in low for m in NON_COMMERCIAL) or re.search(r"\bnc\b", low.replace("-", " ")) is not None
-
-
-def license_label(license: str) -> str:
-    return f"{license} (non-commercial)" if is_non_commercial(license) else license
-
-
-# --- the catalogue (no coqui import) ------------------------------------------------------------
-
-def _package_dir() -> Path | None:
-    import importlib.util
-
-    spec = importlib.util.find_spec("TTS")  # finds the package without importing it
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(list(spec.submodule_search_locations)[0])
-
-
-@lru_cache(maxsize=1)
-def catalogue() -> dict[str, dict[str, Any]]:
-    """coqui's model list (``TTS/.models.json``): name -> entry (with ``license``); {} when coqui-tts is
-    not installed. MMS models are not listed there (see :data:`MMS_NAME`)."""
-    d = _package_dir()
-    if d is None or not (d / ".models.json").is_file():
-        return {}
-    data = json.loads((d / ".models.json").read_text(encoding="utf-8"))
-    out = {}
-    for kind in ("tts_models",):
-        for lang, datasets in data.get(kind, {}).items():
-            for dataset, models in datasets.items():
-                for model, entry in models.items():
-                    out[f"{kind}/{lang}/{dataset}/{model}"] = dict(entry)
-    return out
-
-
-def catalogue_license(name: str) -> str | None:
-    if _is_mms_name(name):
-        return MMS_LICENSE
-    entry = catalogue().get(name)
-    return (entry.get("license") or None) if entry else None
-
-
-def _is_mms_name(name: str) -> bool:
-    parts = name.split("/")
-    return len(parts) == 4 and parts[0] == "tts_models" and parts[2] == "fairseq"
-
-
-def user_data_dir() -> Path:
-    """Where coqui keeps downloaded models (its ``get_user_data_dir('tts')``)."""
-    if os.environ.get("TTS_HOME"):
-        return Path(os.environ["TTS_HOME"]).expanduser() / "tts"
-    if os.environ.get("XDG_DATA_HOME"):
-        return Path(os.environ["XDG_DATA_HOME"]).expanduser() / "tts"
-    return Path("~/.local/share/tts").expanduser()
-
-
-def _hf_cache() -> Path:
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
-    return Path(os.environ.get("HF_HOME") or "~/.cache/huggingface").expanduser() / "hub"
-
-
-def downloaded() -> list[tuple[str, str]]:
-    """(model name, licence) of every model in coqui's download folder, and of catalogue models coqui
-    keeps in the Hugging Face cache (XTTS)."""
-    root = user_data_dir()
-    out = []
-    if root.is_dir():
-        for p in sorted(root.iterdir()):
-            if p.is_dir() and p.name.startswith("tts_models--"):
-                name = p.name.replace("--", "/")
-                out.append((name, catalogue_license(name) or folder_license(p)))
-    hub = _hf_cache()
-    for name, entry in catalogue().items():
-        repo = entry.get("repo_id")
-        if repo and (hub / f"models--{repo.replace('/', '--')}" / "snapshots").is_dir():
-            out.append((name, entry.get("license") or UNKNOWN_LICENSE))
-    return out
-
-
-def folder_license(folder: Path) -> str:
-    """Licence of a local model folder (see module doc)."""
-    try:
-        raw = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        for key in ("license", "model_license"):
-            if isinstance(raw.get(key), str) and raw[key].strip():
-                return raw[key].strip()
-    except (OSError, ValueError):
-        pass
-    for name in LICENSE_FILES:
-        f = folder / name
-        if f.is_file():
-            for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
-                if line.strip():
-                    return line.strip()[:120]
-    if folder.name.startswith("tts_models--"):
-        lic = catalogue_license(folder.name.replace("--", "/"))
-        if lic:
-            return lic
-    return UNKNOWN_LICENSE
 
 
 # --- resolving MODEL ----------------------------------------------------------------------------
@@ -232,8 +120,11 @@ class ModelInfo:
 
     @property
     def short(self) -> str:
+        """A speaker-label prefix: the folder's name, or the name without ``tts_models/``."""
         p = Path(self.model)
-        return p.name if p.is_absolute() else self.model.split("/")[-2] + "-" + self.model.split("/")[-1]
+        if p.is_absolute():
+            return p.parent.name if p.suffix else p.name
+        return self.model.removeprefix("tts_models/")
 
     def describe(self) -> str:
         what = {"phonemes": "reads IPA", "characters": "reads text", "text": "reads text"}[self.input]
@@ -284,7 +175,9 @@ def resolve_model(spec: str, choice=None) -> ModelInfo:
     if path.exists():
         folder = path if path.is_dir() else path.parent
         ckpt, config = find_files(folder) if path.is_dir() else (path, folder / "config.json")
-        return describe(str(folder.resolve()), ckpt, config, folder_license(folder))
+        if not config.is_file():
+            raise SynthkitError(f"coqui model folder {folder} has no config.json")
+        return describe(str(path.resolve()), ckpt, config, folder_license(folder))
     if not name.startswith("tts_models/") or len(name.split("/")) != 4:
         raise SynthkitError(f"coqui model {spec!r}: no such folder, and not a coqui model name "
                             "(tts_models/<language>/<dataset>/<model>, see 'synthkit languages --coqui'), "
@@ -316,7 +209,7 @@ def download(name: str) -> tuple[Path, Path, dict]:
     from TTS.utils.manage import ModelManager
 
     manager = ModelManager(progress_bar=False)
-    if not _is_mms_name(name) and name not in catalogue():
+    if not is_mms_name(name) and name not in catalogue():
         raise SynthkitError(f"{name!r} is not in coqui's model list; see 'synthkit languages --coqui'")
     item, full_name, _ = manager._set_model_item(name)
     if item.get("tos_required") and not manager.tos_agreed(item, manager.output_prefix / full_name):
@@ -779,54 +672,3 @@ def plan(model: str, choice, references: tuple[Path, ...] = ()) -> CoquiPlan:
     refs = check_references(info, tuple(references))
     language = model_language(info, choice)
     return CoquiPlan(info, VoicePlan(info, language, tuple(r["path"] for r in refs)), refs)
-
-
-# --- what `synthkit languages` and `synthkit doctor` show ---------------------------------------
-
-def licences() -> dict[str, list[str]]:
-    """Licence -> coqui model names (the catalogue, plus MMS)."""
-    out: dict[str, list[str]] = {}
-    for name, entry in catalogue().items():
-        out.setdefault(entry.get("license") or "unknown", []).append(name)
-    if out:
-        out.setdefault(MMS_LICENSE, []).append(MMS_NAME.format(code="<iso639-3>"))
-    return out
-
-
-def coverage() -> list[dict[str, Any]]:
-    """Every catalogue model with its licence (for ``synthkit languages --json``)."""
-    rows = [{"name": n, "language": n.split("/")[1], "license": e.get("license") or "unknown",
-             "non_commercial": is_non_commercial(e.get("license") or ""), "renders": renders(n)}
-            for n, e in catalogue().items()]
-    if rows:
-        rows.append({"name": MMS_NAME.format(code="<iso639-3>"), "language": "1,100+ (MMS; --backend coqui:mms)",
-                     "license": MMS_LICENSE, "non_commercial": True, "renders": True})
-    return rows
-
-
-def renders(name: str) -> bool:
-    """Whether synthkit's coqui backend renders a catalogue model (end-to-end: VITS, YourTTS, XTTS, MMS),
-    judged by its name as the catalogue has no model type."""
-    last = name.split("/")[-1].lower()
-    return _is_mms_name(name) or any(k in last for k in ("vits", "xtts", "your_tts"))
-
-
-def doctor_check():
-    """``synthkit doctor``: does coqui-tts import, and which models (with licences) are there."""
-    import importlib.metadata as md
-
-    from ..doctor import Check
-    from ..optional import explain
-
-    name, purpose = PACKAGE, "neural TTS (--backend coqui:MODEL)"
-    try:
-        import TTS.api  # noqa: F401  (what loading a model imports: torch, torchaudio, trainer, six, ...)
-    except Exception as exc:
-        return Check(name, False, f"{purpose}: not available", explain(exc, PACKAGE, EXTRA))
-    lic = licences()
-    nc = sorted(k for k in lic if is_non_commercial(k))
-    have = downloaded()
-    got = "; downloaded: " + ", ".join(f"{n} [{license_label(l)}]" for n, l in have) if have else \
-        f"; none downloaded yet ({user_data_dir()})"
-    return Check(name, True, f"{purpose}: coqui-tts {md.version(PACKAGE)}, {sum(map(len, lic.values()))} models "
-                 f"(non-commercial licences: {', '.join(nc)}; see 'synthkit languages --coqui'){got}")
