@@ -16,7 +16,8 @@ from .errors import SynthkitError
 
 #: Import name -> pip distribution, for packages an extra pulls in.
 DISTRIBUTIONS = {"TTS": "coqui-tts", "trainer": "coqui-tts-trainer", "speechbrain": "speechbrain",
-                 "torchaudio": "torchaudio", "torch": "torch", "six": "six", "hyperpyyaml": "HyperPyYAML",
+                 "torchaudio": "torchaudio", "torchcodec": "torchcodec", "torch": "torch", "six": "six",
+                 "hyperpyyaml": "HyperPyYAML", "uroman": "uroman",
                  "sentencepiece": "sentencepiece"}
 #: Fragments of the loader error raised when torchaudio's CUDA-linked extensions are present.
 CUDA_LIB_MARKERS = ("libc10_cuda", "libcudart", "libcuda.so", "libtorchaudio", "torchaudio/lib", "_torchaudio")
@@ -25,10 +26,16 @@ SETUP_HINT = "run ./setup.sh, which removes torchaudio's CUDA extensions"
 
 def explain(exc: BaseException, package: str, extra: str) -> str:
     """Why importing ``package`` (a pip distribution, from extra ``extra``) failed, and what to do."""
-    msg = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    msg = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)[:200]
     if any(m in msg for m in CUDA_LIB_MARKERS) or (isinstance(exc, OSError) and "torchaudio" in msg):
         return (f"{package} imports torchaudio, whose compiled extensions need CUDA libraries this machine "
                 f"lacks ({msg}); {SETUP_HINT} (PyPI has only a CUDA build of torchaudio for this torch)")
+    if "torchcodec" in str(exc):  # coqui-tts's own check on torch >= 2.9
+        return (f"{package} needs torchcodec for audio I/O, which is not installed; pip install -c constraints.txt "
+                f"'synthkit[{extra}]' (or run ./setup.sh; constraints.txt pins 0.13.0, as 0.14+ fails to load)")
+    if "PyTorch and Torchaudio" in str(exc):
+        return (f"{package} needs torch and torchaudio; run ./setup.sh (it installs the pinned CPU torch and "
+                "torchaudio and removes torchaudio's CUDA extensions)")
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         top = exc.name.split(".")[0]
         dist = DISTRIBUTIONS.get(top, top)

@@ -160,11 +160,14 @@ def xtts(folder: str | Path, languages: tuple[str, ...] = ("en",), seed: int = 0
     tok.add_special_tokens(specials)
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     tok.save(str(folder / "vocab.json"))
+    from .tts.coqui import _quiet_transformers
+
     config = XttsConfig(model_args=XttsArgs(**TINY_XTTS_ARGS), languages=list(languages))
     _seeded(seed)
-    model = Xtts(config)
-    model.tokenizer = VoiceBpeTokenizer(folder / "vocab.json")
-    model.init_models()
+    with _quiet_transformers():
+        model = Xtts(config)
+        model.tokenizer = VoiceBpeTokenizer(folder / "vocab.json")
+        model.init_models()
     torch.save({"model": model.state_dict()}, folder / "model.pth")
     config.save_json(str(folder / "config.json"))
     if license:

@@ -287,6 +287,10 @@ def test_explain_names_the_missing_package():
     assert "coqui-tts is not installed" in msg
     msg = explain(ModuleNotFoundError("No module named 'torchaudio'", name="torchaudio"), "speechbrain", "speechbrain")
     assert "./setup.sh" in msg
+    # coqui-tts's own message (it starts with a blank line) when torchcodec is missing on torch >= 2.9
+    msg = explain(ImportError("\nFrom Pytorch 2.9, the torchcodec library is required for audio IO, but it was not\n"
+                              "found in your environment."), "coqui-tts", "coqui")
+    assert "torchcodec" in msg and "synthkit[coqui]" in msg
 
 
 @pytest.mark.slow

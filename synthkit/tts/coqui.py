@@ -53,6 +53,7 @@ coqui-tts (and torch) are imported only when this backend is used.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -146,6 +147,23 @@ def _coqui(purpose: str = "--backend coqui"):
     if log.level == logging.NOTSET:  # coqui warns about defaults synthkit sets on purpose (no language, ...)
         log.setLevel(logging.ERROR)
     return module
+
+
+@contextlib.contextmanager
+def _quiet_transformers():
+    """XTTS builds a GPT-2 config whose default token ids lie outside its vocabulary; transformers warns
+    about it on every load. Silence that while loading (the previous verbosity is restored)."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        yield
+        return
+    old = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(old)
 
 
 def mms_name(choice) -> str:
@@ -499,31 +517,31 @@ def load_model(info: ModelInfo):
     """Build the model from its config and load its weights (CPU, eval mode). One function for a
     downloaded model and a local folder."""
     _coqui()
-    import torch
-
     ckpt = Path(info.checkpoint)
     if info.kind == "fairseq":
         from TTS.tts.configs.vits_config import VitsConfig
         from TTS.tts.models.vits import Vits
 
-        config = VitsConfig()
+        config = VitsConfig()  # coqui's own way: MMS models have the default VITS architecture
+        config.model_args.init_discriminator = False  # (coqui drops it after building it; never build it)
         model = Vits(config)
         model.load_fairseq_checkpoint(config, ckpt, eval=True)
         return model
     from TTS.tts.models import setup_model
 
     config = load_config(info)
-    model = setup_model(config)
     if info.kind == "xtts":
-        model.load_checkpoint(config, checkpoint_dir=str(ckpt.parent), checkpoint_path=str(ckpt), eval=True)
+        with _quiet_transformers():
+            model = setup_model(config)
+            model.load_checkpoint(config, checkpoint_dir=str(ckpt.parent), checkpoint_path=str(ckpt), eval=True)
     else:
+        model = setup_model(config)
         model.load_checkpoint(config, checkpoint_path=str(ckpt), eval=True)
         encoder = config.model_args.get("speaker_encoder_model_path")
         if encoder and getattr(model, "speaker_manager", None) is not None:
             model.speaker_manager.init_encoder(encoder, config.model_args.get("speaker_encoder_config_path"), False)
             model._register_speaker_encoder()
     model.eval()
-    torch.set_grad_enabled(False)
     return model
 
 
