@@ -347,6 +347,10 @@ class _Worker:
                 }
             elif coqui is not None:
                 donor_fields = coqui.input_fields(words, punct)
+            if coqui is not None and coqui.info.input == "phonemes" and not donor_fields.get("render_text"):
+                rejects.append({"id": uid, "line": job.line, "text": job.source,
+                                "reason": f"no phoneme of the sentence is among the symbols of {coqui.info.model}"})
+                continue
             base = {
                 "language": choice.iso639_3,
                 "speaker": voices[k].speaker,

@@ -41,8 +41,10 @@ def _seeded(seed: int) -> None:
 
 
 def vits(folder: str | Path, *, phonemes: bool = True, speakers: tuple[str, ...] = (), size: str = "tiny",
-         seed: int = 0, license: str | None = TEST_LICENSE, phoneme_language: str = "sw") -> Path:
-    """Write a random-weight coqui VITS to ``folder`` (created); returns the folder."""
+         seed: int = 0, license: str | None = TEST_LICENSE, phoneme_language: str = "sw",
+         symbols: str | None = None) -> Path:
+    """Write a random-weight coqui VITS to ``folder`` (created); returns the folder. ``symbols``
+    replaces coqui's VITS symbol set (letters and IPA) with these characters."""
     import torch
     from TTS.config.shared_configs import BaseAudioConfig
     from TTS.tts.configs.vits_config import VitsArgs, VitsConfig
@@ -56,7 +58,8 @@ def vits(folder: str | Path, *, phonemes: bool = True, speakers: tuple[str, ...]
         (folder / "speaker_ids.json").write_text(json.dumps({s: i for i, s in enumerate(speakers)}), encoding="utf-8")
         args.use_speaker_embedding = True
         args.speakers_file = str(folder / "speaker_ids.json")
-    config = VitsConfig(model_args=args, audio=audio, use_phonemes=False, characters=VitsCharacters().to_config(),
+    chars = VitsCharacters() if symbols is None else VitsCharacters(graphemes=symbols, ipa_characters="")
+    config = VitsConfig(model_args=args, audio=audio, use_phonemes=False, characters=chars.to_config(),
                         text_cleaner="phoneme_cleaners" if phonemes else "multilingual_cleaners",
                         use_speaker_embedding=bool(speakers),
                         speakers_file=str(folder / "speaker_ids.json") if speakers else None)

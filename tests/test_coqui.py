@@ -327,3 +327,44 @@ def test_xtts_clones_one_speaker_per_reference(cli, tmp_path):
     for r in rows[:2]:
         regen = regenerate(r, tmp_path / "regen" / f"{r.id}.wav")
         assert regen.read_bytes() == (out / r.audio_filepath).read_bytes()
+
+
+def test_ipa_is_written_with_the_models_symbols():
+    from synthkit.tts.coqui import ipa_input, to_symbols
+
+    vocab = frozenset("abdhijknstuɲ̃ˈ .,")
+    # tie bars dropped; a precomposed letter the model lacks is decomposed into parts it has
+    assert to_symbols("t͡ʃã", vocab) == ("tã"[0] + "a\u0303", ["ʃ"])
+    text, dropped = ipa_input([["h", "a"], ["ɲ", "ˈa", "t͡ʃ", "i"]], [",", "."], vocab)
+    assert text == "ha, ɲˈati." and dropped == ["ʃ"]
+    assert ipa_input([["ʃ"]], None, vocab) == ("", ["ʃ"])
+
+
+def test_sentences_with_no_symbol_of_the_model_are_rejected_with_the_reason(cli, sw_text, tmp_path):
+    from synthkit import testing_models
+
+    folder = testing_models.vits(tmp_path / "qx", symbols="qx")
+    out = tmp_path / "out"
+    res = cli("synth", "--lang", "sw", "--text", str(sw_text), "--out", str(out), "--backend", f"coqui:{folder}",
+              "--quiet", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["clips"] == 0
+    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
+    assert len(rejects) == 3 and all("no phoneme of the sentence" in r["reason"] for r in rejects)
+
+
+def test_donor_inventory_from_symbols_or_inventory_file(models, tmp_path):
+    """A phoneme model's inventory is its IPA symbols plus what they write (length, affricates,
+    nasal vowels, secondary articulations); an inventory.txt narrows it to the segments listed."""
+    import shutil
+
+    from synthkit.tts.coqui import INVENTORY_FILE, donor_inventory, resolve_model
+
+    inv = donor_inventory(resolve_model(str(models["phonemes"])))
+    for seg in ("a", "ʃ", "aː", "t͡ʃ", "ã", "kʲ"):
+        assert seg in inv.segments, seg
+    assert inv.ipa_to_mnemonic["t͡ʃ"] == "tʃ" and "A" not in inv.segments  # letters that are not IPA: no
+    narrow = tmp_path / "narrow"
+    shutil.copytree(models["phonemes"], narrow)
+    (narrow / INVENTORY_FILE).write_text("# what the model heard\na\ni\nu\nm\nb\nt͡ʃ\n", encoding="utf-8")
+    assert sorted(donor_inventory(resolve_model(str(narrow))).segments) == sorted(["a", "i", "u", "m", "b", "t͡ʃ"])
