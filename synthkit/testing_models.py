@@ -11,7 +11,7 @@ that loads a downloaded model loads these too:
 * :func:`mms` — an MMS (fairseq) VITS as ``tts_models/<code>/fairseq/vits`` in coqui's download folder
   (``G_100000.pth`` in fairseq's parameter names, fairseq ``config.json``, ``vocab.txt``). MMS models
   have one architecture (coqui builds them from the default ``VitsConfig``), so this one is full size.
-* :func:`ecapa` and :func:`ctc_asr` — speechbrain ECAPA speaker encoder and CTC ASR folders
+* :func:`ecapa` and :func:`asr` — speechbrain ECAPA speaker encoder and ASR (CTC or attention) folders
   (``hyperparams.yaml`` + checkpoints) that ``from_hparams(source=FOLDER)`` loads.
 
 torch, coqui-tts and speechbrain are imported inside the builders.
@@ -290,9 +290,73 @@ pretrainer: !new:speechbrain.utils.parameter_transfer.Pretrainer
 """
 
 
-def ctc_asr(folder: str | Path, text: list[str], seed: int = 0) -> Path:
-    """Write a random-weight speechbrain CTC ASR folder (``hyperparams.yaml``, ``asr.ckpt``, and a
-    character SentencePiece ``tokenizer.ckpt`` trained on ``text``); returns it."""
+#: A speechbrain attention (encoder-decoder) ASR folder laid out like
+#: ``speechbrain/asr-crdnn-rnnlm-librispeech`` (``EncoderDecoderASR``: ``encoder`` and ``decoder``
+#: modules, a SentencePiece tokenizer), with a linear encoder, a 1-layer GRU attentional decoder and
+#: greedy search in place of the CRDNN, the language model and beam search.
+SEQ2SEQ_HPARAMS = """\
+# Tiny random-weight attention ASR (synthkit test model), laid out like speechbrain's EncoderDecoderASR models.
+pretrained_path: speechbrain/asr-tiny-seq2seq
+sample_rate: 16000
+n_mels: 40
+hidden: 32
+vocab_size: {vocab}
+bos_index: 1
+eos_index: 2
+compute_features: !new:speechbrain.lobes.features.Fbank
+    sample_rate: !ref <sample_rate>
+    n_mels: !ref <n_mels>
+normalize: !new:speechbrain.processing.features.InputNormalization
+    norm_type: sentence
+enc: !new:speechbrain.nnet.linear.Linear
+    input_size: !ref <n_mels>
+    n_neurons: !ref <hidden>
+emb: !new:speechbrain.nnet.embedding.Embedding
+    num_embeddings: !ref <vocab_size>
+    embedding_dim: !ref <hidden>
+dec: !new:speechbrain.nnet.RNN.AttentionalRNNDecoder
+    rnn_type: gru
+    attn_type: content
+    hidden_size: !ref <hidden>
+    attn_dim: !ref <hidden>
+    num_layers: 1
+    enc_dim: !ref <hidden>
+    input_size: !ref <hidden>
+seq_lin: !new:speechbrain.nnet.linear.Linear
+    input_size: !ref <hidden>
+    n_neurons: !ref <vocab_size>
+asr_model: !new:torch.nn.ModuleList
+    - [!ref <enc>, !ref <emb>, !ref <dec>, !ref <seq_lin>]
+encoder: !new:speechbrain.nnet.containers.LengthsCapableSequential
+    compute_features: !ref <compute_features>
+    normalize: !ref <normalize>
+    enc: !ref <enc>
+decoder: !new:speechbrain.decoders.S2SRNNGreedySearcher
+    embedding: !ref <emb>
+    decoder: !ref <dec>
+    linear: !ref <seq_lin>
+    bos_index: !ref <bos_index>
+    eos_index: !ref <eos_index>
+    min_decode_ratio: 0.0
+    max_decode_ratio: 0.2
+tokenizer: !new:sentencepiece.SentencePieceProcessor
+modules:
+    encoder: !ref <encoder>
+    decoder: !ref <decoder>
+pretrainer: !new:speechbrain.utils.parameter_transfer.Pretrainer
+    loadables:
+        asr: !ref <asr_model>
+        tokenizer: !ref <tokenizer>
+    paths:
+        asr: !ref <pretrained_path>/asr.ckpt
+        tokenizer: !ref <pretrained_path>/tokenizer.ckpt
+"""
+
+
+def asr(folder: str | Path, text: list[str], kind: str = "ctc", seed: int = 0) -> Path:
+    """Write a random-weight speechbrain ASR folder — ``kind`` ``"ctc"`` (EncoderASR) or ``"seq2seq"``
+    (EncoderDecoderASR) — with ``hyperparams.yaml``, ``asr.ckpt`` and a character SentencePiece
+    ``tokenizer.ckpt`` trained on ``text``; returns it."""
     import io
 
     import sentencepiece as spm
@@ -302,12 +366,14 @@ def ctc_asr(folder: str | Path, text: list[str], seed: int = 0) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     proto = io.BytesIO()
     letters = sorted({c for line in text for c in line.lower() if not c.isspace()})
+    specials = dict(unk_id=0, bos_id=-1, eos_id=-1) if kind == "ctc" else dict(unk_id=0, bos_id=1, eos_id=2)
     spm.SentencePieceTrainer.train(sentence_iterator=iter(t.lower() for t in text), model_writer=proto,
-                                   model_type="char", vocab_size=len(letters) + 4, unk_id=0, bos_id=-1, eos_id=-1,
-                                   pad_id=-1, character_coverage=1.0, minloglevel=2, num_threads=1)
+                                   model_type="char", vocab_size=len(letters) + 2 + len(specials), pad_id=-1,
+                                   character_coverage=1.0, minloglevel=2, num_threads=1, **specials)
     (folder / "tokenizer.ckpt").write_bytes(proto.getvalue())
     sp = spm.SentencePieceProcessor(model_proto=proto.getvalue())
     _seeded(seed)
-    hp = _hparams(folder, CTC_HPARAMS.format(vocab=sp.get_piece_size()))
+    template = CTC_HPARAMS if kind == "ctc" else SEQ2SEQ_HPARAMS
+    hp = _hparams(folder, template.format(vocab=sp.get_piece_size()))
     torch.save(hp["asr_model"].state_dict(), folder / "asr.ckpt")
     return folder

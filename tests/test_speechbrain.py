@@ -33,7 +33,8 @@ def folders(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("speechbrain_models")
     lines = [line.split("|")[2] for line in (LJSPEECH / "metadata.csv").read_text(encoding="utf-8").splitlines()[:20]]
-    return {"ecapa": testing_models.ecapa(root / "ecapa"), "asr": testing_models.ctc_asr(root / "asr", lines)}
+    return {"ecapa": testing_models.ecapa(root / "ecapa"), "asr": testing_models.asr(root / "asr", lines, "ctc"),
+            "seq2seq": testing_models.asr(root / "seq2seq", lines, "seq2seq")}
 
 
 def _librispeech_by_speaker(n_speakers: int, per: int) -> dict[str, list[Path]]:
@@ -103,20 +104,22 @@ def test_diversity_command(cli, folders, tmp_path):
     assert res.exit_code == 2 and "model folder not found" in res.stderr
 
 
-def test_ctc_asr_folder_loads_offline_and_transcribes(folders):
-    """EncoderASR (CTC, SentencePiece) from a local folder; random weights give random text, but from the
-    model's alphabet, deterministically, at any input sample rate."""
+@pytest.mark.parametrize("kind, interface", [("asr", "EncoderASR"), ("seq2seq", "EncoderDecoderASR")])
+def test_asr_folder_loads_offline_and_transcribes(folders, kind, interface):
+    """A CTC model (EncoderASR) and an attention model (EncoderDecoderASR, chosen because its hyperparameters
+    define a decoder) from local folders; random weights give random text, but from the model's alphabet,
+    deterministically, from real speech at its own sample rate (22.05 kHz, resampled)."""
     import sentencepiece as spm
 
     from synthkit.speechbrain_backends import SpeechbrainAsr
 
-    asr = SpeechbrainAsr(str(folders["asr"]))
-    assert type(asr._model).__name__ == "EncoderASR"
-    x, sr = load(LJSPEECH / "wavs" / "LJ001-0001.flac") if (LJSPEECH / "wavs").is_dir() else \
-        load(sorted(LJSPEECH.rglob("*.flac"))[0])
+    require_shared()
+    asr = SpeechbrainAsr(str(folders[kind]))
+    assert type(asr._model).__name__ == interface
+    x, sr = load(LJSPEECH / "wavs" / "LJ001-0001.flac")
     text = asr.transcribe(x, sr, "en")
     assert isinstance(text, str) and text == asr.transcribe(x, sr, None)
-    sp = spm.SentencePieceProcessor(model_file=str(folders["asr"] / "tokenizer.ckpt"))
+    sp = spm.SentencePieceProcessor(model_file=str(folders[kind] / "tokenizer.ckpt"))
     alphabet = {sp.id_to_piece(i).replace("▁", " ") for i in range(sp.get_piece_size())}
     assert set(text) <= set("".join(alphabet)) | {" "}
     assert text  # a random CTC head emits non-blank tokens
