@@ -70,6 +70,16 @@ def _torchcodec() -> Check:
                      "export and synthkit's own audio I/O do not need it",
                      "install FFmpeg 4-8 shared libraries (e.g. apt-get install ffmpeg)")
     return Check(name, True, f"decoding ds[i]['audio'] of exported HF datasets: torchcodec {_version('torchcodec')}")
+def _coqui() -> Check:
+    from .tts.coqui_catalog import doctor_check
+
+    return doctor_check()
+
+
+def _speechbrain() -> Check:
+    from .speechbrain_backends import doctor_check
+
+    return doctor_check()
 
 
 CHECKS: list[Callable[[], Check]] = [
@@ -85,6 +95,8 @@ CHECKS: list[Callable[[], Check]] = [
     package("datasets", "datasets", "datasets", "export", "export --format hf"),
     _torchcodec,
     package("ray", "ray", "ray", "ray", "--engine ray"),
+    _coqui,
+    _speechbrain,
 ]
 
 

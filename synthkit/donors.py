@@ -10,6 +10,7 @@ Donors are ranked by ``cost + COVERAGE_WEIGHT * (1 - coverage)``, then by accept
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -68,17 +69,18 @@ def score_donor(target: TargetInventory, inv: Inventory, overrides_path: str | P
 
 
 def rank_donors(target: TargetInventory, voices: list[str] | None = None, include_constructed: bool = False,
-                overrides_path: str | Path | None = None) -> list[DonorScore]:
-    """Score every espeak-ng voice (or ``voices``) as a donor for ``target``; best first."""
+                overrides_path: str | Path | None = None, extra: Sequence[Inventory] = ()) -> list[DonorScore]:
+    """Score every espeak-ng voice (or only ``voices``; ``[]`` for none) and the ``extra`` donors (e.g. a
+    coqui phoneme model, :func:`synthkit.tts.coqui.donor_inventory`) for ``target``; best first."""
     if target.tokens == 0:
         raise SynthkitError("the text gave no phonemes to map (every sentence was rejected or empty)")
-    invs = inventories()
-    if voices:
+    if voices is not None:
         from .tts.espeak_phonemes import inventory
 
         chosen = [inventory(v) for v in voices]
     else:
-        chosen = [i for i in invs.values() if include_constructed or not i.constructed]
+        chosen = [i for i in inventories().values() if include_constructed or not i.constructed]
+    chosen += list(extra)
     scores = [score_donor(target, inv, overrides_path) for inv in chosen]
     from .text.mapping import save_feature_cache
 

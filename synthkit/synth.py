@@ -29,8 +29,9 @@ from .rng import derive_seed, seeded_random
 from .text import ipa, mapping
 from .text.g2p import make_g2p
 from .text.normalize import Rejected, normalize
+from .tts import backends
 from .tts import espeak as espeak_tts
-from .tts.base import Voice
+from .tts.base import Synthesizer, Voice
 
 REJECTS_NAME = "rejects.jsonl"
 RUN_NAME = "run.json"
@@ -60,6 +61,8 @@ class SynthConfig:
     donor: str | None = None  # "auto", an espeak-ng voice, or several separated by commas
     donors: int = 1  # with donor="auto": spread renditions over this many best donors
     mapping: Path | None = None  # user overrides, TSV target<TAB>donor segments[<TAB>voice]
+    backend: str = backends.DEFAULT  # "espeak" or "coqui:MODEL" (see synthkit.tts.backends)
+    references: tuple[Path, ...] = ()  # voice-cloning reference clips (coqui XTTS / YourTTS)
 
 
 @dataclass(frozen=True)
@@ -125,10 +128,12 @@ def _text_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def settings(config: SynthConfig, choice: LanguageChoice, text_sha: str, donor_plan: DonorPlan | None = None
-             ) -> dict[str, Any]:
-    """Everything that shapes the output; a resumed run must match it exactly."""
+def settings(config: SynthConfig, choice: LanguageChoice, text_sha: str, donor_plan: DonorPlan | None = None,
+             coqui: Any = None) -> dict[str, Any]:
+    """Everything that shapes the output; a resumed run must match it exactly. (The espeak-ng default
+    adds no backend keys, so its settings are what they were before backends existed.)"""
     return {
+        **(coqui.settings() if coqui is not None else {}),
         **({"donors": donor_plan.voices, "mapping_sha256": donor_plan.mapping_sha, "tonal": donor_plan.tonal}
            if donor_plan else {}),
         "format": FORMAT,
@@ -188,13 +193,20 @@ class Prepared:
     choice: LanguageChoice
     settings: dict[str, Any]
     donor_plan: DonorPlan | None = None
+    coqui: Any = None  # synthkit.tts.coqui.CoquiPlan with --backend coqui:MODEL
 
 
-def plan_donors(config: SynthConfig, choice: LanguageChoice) -> DonorPlan:
-    """Measure the text's inventory and choose the donor voices (``--donor``/``--donors``)."""
+def plan_donors(config: SynthConfig, choice: LanguageChoice, coqui: Any = None) -> DonorPlan:
+    """Measure the text's inventory and choose the donor voices (``--donor``/``--donors``); with a
+    coqui backend the donor is its model."""
     from .donors import mapper_for, rank_donors
     from .text.inventory import measure_file
-    from .tts.espeak_phonemes import inventory
+    from .tts.espeak_phonemes import inventory as espeak_inventory
+
+    extra: dict[str, Any] = {}
+
+    def inventory(voice: str):
+        return extra[voice] if voice in extra else espeak_inventory(voice)
 
     if config.donors < 1:
         raise SynthkitError("--donors must be at least 1")
@@ -204,7 +216,15 @@ def plan_donors(config: SynthConfig, choice: LanguageChoice) -> DonorPlan:
             raise SynthkitError(f"--mapping file not found: {config.mapping}")
         mapping_sha = hashlib.sha256(config.mapping.read_bytes()).hexdigest()
     target = measure_file(config.text_path, make_g2p(choice.g2p), choice.iso639_3, choice.iso639_1, choice.script)
-    if config.donor == "auto":
+    if coqui is not None:
+        from .tts.coqui import donor_inventory
+
+        if config.donors != 1:
+            raise SynthkitError("--donors does not apply to a coqui donor: the model is the one donor")
+        inv = donor_inventory(coqui.info)
+        extra[inv.voice] = inv
+        ranking = rank_donors(target, voices=[], extra=[inv], overrides_path=config.mapping)
+    elif config.donor == "auto":
         ranking = rank_donors(target, overrides_path=config.mapping)[: config.donors]
     else:
         names = [v.strip() for v in (config.donor or "").split(",") if v.strip()]
@@ -234,16 +254,38 @@ def prepare(config: SynthConfig) -> Prepared:
     if not 8000 <= config.sample_rate <= 48000:
         raise SynthkitError(f"--sample-rate {config.sample_rate} is outside 8000-48000 Hz")
     choice = resolve(config.language, config.g2p)
-    if choice.voice is None and not config.donor:
+    backend, coqui = _backend(config)
+    if backend == backends.DEFAULT and choice.voice is None and not config.donor:
         raise SynthkitError(f"no voice speaks {choice.name} ({choice.iso639_3}); render it through a donor voice "
                             "with --donor auto (or name one, e.g. --donor sw)")
     espeak_tts.check_variants(config.variants)
     make_g2p(choice.g2p)  # fail now, not in a worker, if the G2P cannot be built
     text_sha = _text_sha256(config.text_path)
-    donor_plan = plan_donors(config, choice) if config.donor else None
-    wanted = settings(config, choice, text_sha, donor_plan)
+    coqui_plan = None
+    if coqui is not None:
+        from .tts.coqui import plan as coqui_plan_for
+
+        coqui_plan = coqui_plan_for(coqui, choice, config.references)
+    donor_plan = plan_donors(config, choice, coqui_plan) if config.donor else None
+    wanted = settings(config, choice, text_sha, donor_plan, coqui_plan)
     check_out_dir(config.out_dir, wanted)
-    return Prepared(config, choice, wanted, donor_plan)
+    return Prepared(config, choice, wanted, donor_plan, coqui_plan)
+
+
+def _backend(config: SynthConfig) -> tuple[str, str | None]:
+    """(backend name, coqui model or None) from ``--backend`` and ``--donor coqui:MODEL``."""
+    name, model = backends.parse(config.backend)
+    donor = (config.donor or "").strip()
+    if donor.startswith("coqui:"):
+        if name == backends.DEFAULT:
+            name, model = backends.parse(donor)
+        elif f"{name}:{model}" != donor:
+            raise SynthkitError(f"--donor {donor} and --backend {config.backend} name different models; give one")
+    elif name != backends.DEFAULT and donor:
+        raise SynthkitError(f"with --backend {config.backend} the donor is the model itself: --donor {config.backend}")
+    if config.references and name != "coqui":
+        raise SynthkitError("--reference clips are for voice cloning with --backend coqui:MODEL (XTTS, YourTTS)")
+    return name, model
 
 
 # --- the work, in worker processes --------------------------------------------------------------
@@ -264,7 +306,8 @@ class _Worker:
         self.prep = prep
         self.config = prep.config
         self.choice = prep.choice
-        self.synth = espeak_tts.EspeakSynthesizer()
+        self.coqui = prep.coqui
+        self.synth = espeak_tts.EspeakSynthesizer() if self.coqui is None else backends.BACKENDS["coqui"](self.coqui.info)
         self.augmenter = Augmenter(prep.config.augment)
         self.mappers = prep.donor_plan.mappers if prep.donor_plan else {}
 
@@ -275,18 +318,21 @@ class _Worker:
             return [], [{"id": sid, "line": job.line, "text": job.source, "reason": job.reject}]
         text, words = job.text, [list(w) for w in job.words]
         rng = seeded_random(cfg.seed, "voices", sid)
-        plan = self.prep.donor_plan
-        languages = [plan.voices[k % len(plan.voices)] for k in range(cfg.voices)] if plan else choice.voice
-        voices = espeak_tts.sample_voices(rng, languages, cfg.voices, cfg.variants, cfg.prosody)
-        punct = mapping.punctuation_after_words(text, len(words)) if plan else None
+        plan, coqui = self.prep.donor_plan, self.coqui
+        if coqui is None:
+            languages = [plan.voices[k % len(plan.voices)] for k in range(cfg.voices)] if plan else choice.voice
+            voices = espeak_tts.sample_voices(rng, languages, cfg.voices, cfg.variants, cfg.prosody)
+        else:
+            voices = coqui.voices.sample(rng, cfg.voices)
+        punct = mapping.punctuation_after_words(text, len(words)) if plan or coqui else None
         rows, rejects = [], []
         for k in job.renditions:
             uid = clip_id(choice, job.line, k)
             donor_fields: dict[str, Any] = {}
             if plan:
-                donor = voices[k].params["voice"]
+                donor = voices[k].params["voice"] if coqui is None else plan.voices[0]
                 mapper, to_mnemonic = self.mappers[donor]
-                mapped = mapping.map_sentence(words, mapper, to_mnemonic, voices[k].params["pitch"], plan.tonal)
+                mapped = mapping.map_sentence(words, mapper, to_mnemonic, voices[k].params.get("pitch", 50), plan.tonal)
                 if not mapped.mnemonic_words:
                     rejects.append({"id": uid, "line": job.line, "text": job.source,
                                     "reason": f"no segment could be mapped onto donor {donor}"})
@@ -296,8 +342,15 @@ class _Worker:
                     "donor_phonemes": ipa.join_words(mapped.donor_words),
                     "mapping_cost": round(mapped.cost, 5),
                     "unmapped": mapped.unmapped,
-                    "render_text": mapped.render_text(punct if punct else [""] * (len(mapped.mnemonic_words) - 1) + ["."]),
+                    "render_text": mapped.render_text(punct if punct else [""] * (len(mapped.mnemonic_words) - 1) + ["."])
+                    if coqui is None else coqui.input_fields(mapped.donor_words, punct)["render_text"],
                 }
+            elif coqui is not None:
+                donor_fields = coqui.input_fields(words, punct)
+            if coqui is not None and coqui.info.input == "phonemes" and not donor_fields.get("render_text"):
+                rejects.append({"id": uid, "line": job.line, "text": job.source,
+                                "reason": f"no phoneme of the sentence is among the symbols of {coqui.info.model}"})
+                continue
             base = {
                 "language": choice.iso639_3,
                 "speaker": voices[k].speaker,
@@ -321,13 +374,14 @@ class _Worker:
         return rows, rejects
 
 
-def render_clip(row: Utterance, out_dir: Path, synth: espeak_tts.EspeakSynthesizer, augmenter: Augmenter | None,
+def render_clip(row: Utterance, out_dir: Path, synth: Synthesizer, augmenter: Augmenter | None,
                 max_seconds: float | None = None, records: list[dict] | None = None) -> Utterance:
-    """Render, resample, augment and save one clip; return its finished row.
+    """Render, resample, augment and save one clip; return its finished row. ``synth`` is the row's
+    backend (``backend`` key).
 
     With ``records`` the augmentation is replayed from them instead of sampled (see
     :func:`regenerate`). Raises :class:`Rejected` for a clip that cannot be made."""
-    voice = espeak_tts.voice_from_row(row.fields)
+    voice = backends.voice_from_row(row.fields)
     render_text = row.get("render_text") or row.text
     audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")))
     if audio.samples.size == 0:
@@ -351,11 +405,11 @@ def render_clip(row: Utterance, out_dir: Path, synth: espeak_tts.EspeakSynthesiz
 def regenerate(row: Utterance, out_path: str | os.PathLike) -> Path:
     """Re-make one clip from its manifest row alone (voice, prosody, text, sample rate, and the
     recorded augmentation values) and write it to ``out_path``. Bit-identical to the original."""
-    if row.get("backend") != espeak_tts.BACKEND:
+    if row.get("backend") not in backends.BACKENDS:
         raise SynthkitError(f"row {row.id}: regenerating clips of backend {row.get('backend')!r} is not supported")
     out_path = Path(out_path)
     target = row.with_fields(audio_filepath=str(out_path.resolve()))
-    render_clip(target, out_path.parent, espeak_tts.EspeakSynthesizer(), None, None, list(row.get("augment") or []))
+    render_clip(target, out_path.parent, backends.for_row(row.fields), None, None, list(row.get("augment") or []))
     return out_path
 
 

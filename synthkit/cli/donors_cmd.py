@@ -18,10 +18,11 @@ from . import main
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many donors to print.")
 @click.option("--include-constructed", is_flag=True, help="Also rank constructed/fictional languages (Esperanto, Klingon, ...).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (every donor).")
+@click.option("--donor", "extra", multiple=True, help="Also rank this donor: coqui:MODEL (a VITS that reads phonemes); repeatable.")
 @click.option("--matrix", is_flag=True, help="Write a targets x donors cost matrix (CSV + heatmap PNG).")
 @click.option("--text-dir", type=click.Path(path_type=Path), help="With --matrix: folder holding <lang>.txt per target.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="With --matrix: output folder.")
-def donors(language, text_path, g2p, mapping, top, include_constructed, as_json, matrix, text_dir, out_dir):
+def donors(language, text_path, g2p, mapping, top, include_constructed, extra, as_json, matrix, text_dir, out_dir):
     """Rank espeak-ng voices as donors for a language by phoneme mapping cost."""
     from ..donors import format_ranking, rank_donors, transfer_matrix, write_matrix
     from ..errors import SynthkitError
@@ -50,7 +51,8 @@ def donors(language, text_path, g2p, mapping, top, include_constructed, as_json,
     if text_path is None:
         raise SynthkitError("--text FILE is required (the target text whose phonemes are mapped)")
     choice, target = inventory_for(language, text_path)
-    scores = rank_donors(target, include_constructed=include_constructed, overrides_path=mapping)
+    scores = rank_donors(target, include_constructed=include_constructed, overrides_path=mapping,
+                         extra=[_extra_donor(spec, choice) for spec in extra])
     if as_json:
         click.echo(json.dumps({"language": choice.to_dict(), "inventory": target.to_dict(),
                                "donors": [s.to_dict() for s in scores]}, ensure_ascii=False, indent=2))
@@ -58,3 +60,15 @@ def donors(language, text_path, g2p, mapping, top, include_constructed, as_json,
     click.echo(f"{choice.describe()}; {target.sentences} sentences, {target.tokens} phoneme tokens, "
                f"{len(target.counts)} distinct segments ({target.rejected} sentences rejected)")
     click.echo(format_ranking(scores, top))
+
+
+def _extra_donor(spec: str, choice):
+    from ..errors import SynthkitError
+    from ..tts import backends
+
+    name, model = backends.parse(spec)
+    if name != "coqui" or not model:
+        raise SynthkitError(f"--donor {spec}: give coqui:MODEL (espeak-ng voices are ranked anyway)")
+    from ..tts.coqui import donor_inventory, resolve_model
+
+    return donor_inventory(resolve_model(model, choice))

@@ -25,13 +25,15 @@ from .engine_opts import check_engine, engine_options
 @click.option("--sample-rate", default=16000, show_default=True, type=int, help="Output sample rate (Hz).")
 @click.option("--g2p", default="auto", show_default=True, help="auto, espeak, epitran, or a spec such as epitran:swa-Latn.")
 @click.option("--max-seconds", default=30.0, show_default=True, type=float, help="Reject clips longer than this.")
-@click.option("--donor", help="Render through donor voice(s): 'auto' (best ranked) or espeak-ng voices, e.g. 'sw' or 'sw,it'.")
+@click.option("--backend", default="espeak", show_default=True, help="Synthesizer: espeak, or coqui:MODEL (a coqui model name, mms, or a model folder).")
+@click.option("--reference", "references", multiple=True, type=click.Path(path_type=Path), help="Reference clip to clone a voice from (coqui XTTS/YourTTS); repeat for more speakers.")
+@click.option("--donor", help="Render through donor voice(s): 'auto' (best ranked), espeak-ng voices ('sw' or 'sw,it'), or coqui:MODEL (a phoneme VITS).")
 @click.option("--donors", default=1, show_default=True, type=click.IntRange(1, 50), help="With --donor auto: spread renditions over the K best donors.")
 @click.option("--mapping", type=click.Path(path_type=Path), help="Mapping overrides, TSV: target<TAB>donor segments[<TAB>voice].")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def synth(language, text_path, out_dir, voices, augment, noise_dir, rir_dir, workers, engine, address, seed,
-          sample_rate, g2p, max_seconds, donor, donors, mapping, as_json, quiet):
+          sample_rate, g2p, max_seconds, backend, references, donor, donors, mapping, as_json, quiet):
     """Make a synthetic speech corpus for a language from a text file."""
     from ..augment import load_augment
     from ..errors import SynthkitError
@@ -45,9 +47,11 @@ def synth(language, text_path, out_dir, voices, augment, noise_dir, rir_dir, wor
     config = SynthConfig(language=language, text_path=text_path, out_dir=out_dir, voices=voices, augment=aug,
                          seed=seed, sample_rate=sample_rate, workers=workers, g2p=g2p, max_seconds=max_seconds,
                          progress=not quiet, donor=donor, donors=donors, mapping=mapping, engine=engine,
-                         engine_address=address)
+                         engine_address=address, backend=backend, references=tuple(references))
     prep = prepare(config)
     click.echo(f"synthkit synth: {prep.choice.describe()}", err=True)
+    if prep.coqui is not None:
+        click.echo(f"synthkit synth: rendering with {prep.coqui.info.describe()}", err=True)
     if prep.donor_plan:
         chosen = ", ".join(f"{s['voice']} (cost {s['cost']:.4f}, exact {s['coverage']:.0%})" for s in prep.donor_plan.scores)
         click.echo(f"synthkit synth: rendering through donor voice(s) {chosen}", err=True)
