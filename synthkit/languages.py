@@ -93,16 +93,25 @@ def _iso(code: str) -> tuple[str, str | None, str] | None:
     return lang.alpha_3, getattr(lang, "alpha_2", None), lang.name
 
 
+def _primary(code: str) -> str:
+    """The code espeak-ng's preferred voice for ``code`` is filed under ('en' -> 'en-gb'): the one
+    phonemizer and the voice inventories know."""
+    from .tts.espeak_lib import voice_for_language
+
+    v = voice_for_language().get(code)
+    return v.languages[0] if v and v.languages else code
+
+
 def _espeak_code_for(iso3: str, iso1: str | None) -> str | None:
     langs = espeak_languages()
     for c in (iso1, iso3, ALIASES.get(iso3)):
         if c and c in langs:
-            return c
+            return _primary(c)
     alias = ALIASES.get(iso3)
     if alias:
         info = _iso(alias)
         if info and info[1] in langs:
-            return info[1]
+            return _primary(info[1])
     return None
 
 
@@ -130,7 +139,7 @@ def resolve(code: str, g2p: str = "auto") -> LanguageChoice:
         choice = LanguageChoice(code, info[0], info[1], info[2], script, f"epitran:{epi}",
                                 _espeak_code_for(info[0], info[1]))
     elif low in es:
-        ecode = es[low]
+        ecode = _primary(es[low])
         info = _iso(ecode.split("-")[0]) or (ecode, None, espeak_languages()[ecode])
         choice = LanguageChoice(code, info[0], info[1], info[2], ESPEAK_SCRIPTS.get(ecode, "Latn"),
                                 f"espeak:{ecode}", ecode)
