@@ -1,0 +1,123 @@
+"""The scoring stage: ``synthkit score MANIFEST -o OUT.jsonl``.
+
+* :func:`annotate` — a plain generator over rows (one process; for library use and tests).
+* :func:`score_row` + :func:`init_worker` — the per-row function and worker initializer that
+  :func:`synthkit.engine.map_ordered` runs (models are built once per worker).
+* :func:`score_manifest` — the driver: reads the manifest lazily, skips ids already in ``OUT`` (resume),
+  writes each scored row as it arrives, in input order. Kill it at any point and run it again: it
+  finishes the file, and the result is the same as an uninterrupted run.
+
+Rows keep every key they had; scores are added as flat keys (see :mod:`.metrics`). A manifest line that
+is not a row becomes a row with id ``<line N>`` and ``score_errors``, so nothing is dropped silently.
+Ids should be unique: on resume a repeated id counts as done.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SynthkitError
+from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
+from .metrics import SCORE_ERRORS, SCORE_SKIPPED, ScoreConfig, Scorer, bad_row
+
+_scorer: Scorer | None = None
+_init_error: str | None = None
+
+
+def init_worker(config: ScoreConfig) -> None:
+    """Build the models once in this worker. A failure is kept and raised on the first row, so a
+    broken model stops the run with its message instead of a pool that keeps restarting workers."""
+    global _scorer, _init_error
+    os.environ.setdefault("OMP_NUM_THREADS", str(config.threads))
+    try:
+        import torch
+
+        torch.set_num_threads(config.threads)
+    except ImportError:
+        pass
+    try:
+        _scorer = Scorer(config)
+        _init_error = None
+    except SynthkitError as exc:
+        _scorer, _init_error = None, str(exc)
+    except Exception as exc:  # a model that fails to load for another reason
+        _scorer, _init_error = None, f"cannot build the scorer: {type(exc).__name__}: {exc}"
+
+
+def score_row(item: tuple[Utterance | BadRow, str]) -> Utterance:
+    """Score one ``(row, manifest folder)`` item in a worker set up by :func:`init_worker`."""
+    row, base = item
+    if isinstance(row, BadRow):
+        return bad_row(row)
+    if _scorer is None:
+        raise SynthkitError(_init_error or "scorer not initialized")
+    return _scorer.score(row, base)
+
+
+def annotate(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike, scorer: Scorer) -> Iterator[Utterance]:
+    """Score rows lazily in this process (``base_dir``: folder relative audio paths start from)."""
+    for u in utts:
+        yield bad_row(u) if isinstance(u, BadRow) else scorer.score(u, base_dir)
+
+
+@dataclass
+class ScoreSummary:
+    rows: int = 0
+    scored: int = 0
+    skipped_done: int = 0
+    with_errors: int = 0
+
+    def text(self) -> str:
+        return (f"{self.scored} rows scored ({self.skipped_done} already done), "
+                f"{self.with_errors} with score_errors; {self.rows} rows in the output")
+
+
+def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: ScoreConfig, workers: int = 1,
+                   engine: str = "local", address: str | None = None, progress: bool = False) -> ScoreSummary:
+    """Score every row of ``manifest`` into ``out`` (resumable). Returns counts."""
+    from ..engine import map_ordered
+
+    manifest, out = Path(manifest), Path(out)
+    if not manifest.is_file():
+        raise SynthkitError(f"manifest not found: {manifest}")
+    if out.resolve() == manifest.resolve():
+        raise SynthkitError("the output must be another file than the manifest (input files are never modified)")
+    base = str(manifest_dir(manifest))
+    summary = ScoreSummary()
+    with ManifestWriter(out) as writer:
+        done_before = len(writer)
+        summary.skipped_done = 0
+
+        def items() -> Iterator[tuple[Utterance | BadRow, str]]:
+            for row in read_manifest(manifest, errors="yield"):
+                rid = row.id if isinstance(row, Utterance) else f"<line {row.line}>"
+                if rid in writer:
+                    summary.skipped_done += 1
+                    continue
+                yield row, base
+
+        bar = _progress(progress)
+        for row in map_ordered(score_row, items(), workers, init_worker, (config,), engine=engine, address=address):
+            writer.write(row)
+            summary.scored += 1
+            if row.get(SCORE_ERRORS):
+                summary.with_errors += 1
+            bar.update(1)
+        bar.close()
+        summary.rows = done_before + summary.scored
+    return summary
+
+
+def _progress(enabled: bool):
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(unit="clip", file=sys.stderr, disable=not enabled or None, leave=False, desc="score")
+
+
+__all__ = ["ScoreConfig", "Scorer", "annotate", "init_worker", "score_manifest", "score_row", "SCORE_ERRORS",
+           "SCORE_SKIPPED"]
