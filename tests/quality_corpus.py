@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthkit.audio import load, resample, save_wav
+from synthkit.audio import load, save_wav
 
 from .conftest import LJSPEECH, NOISE_DIR, require_shared
 

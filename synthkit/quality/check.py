@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import SynthkitError
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
-from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, bad_row
+from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, bad_row, has_metric, rebase
 from .policy import KNOWN_KEYS, Finding, Policy, RowFacts, Violation, clip_violations, corpus_findings, \
     describe_clip_rules
 
@@ -85,7 +85,7 @@ def _hours(c: ClipResult) -> float:
 
 def _missing_metrics(utt: Utterance, metrics: tuple[str, ...]) -> set[str]:
     skipped = {s.split(":", 1)[0] for s in utt.get(SCORE_SKIPPED) or []}
-    return {m for m in metrics if m not in skipped and not all(k in utt for k in METRIC_KEYS[m])}
+    return {m for m in metrics if m not in skipped and not has_metric(utt, m)}
 
 
 def _survey(manifest: Path, metrics: tuple[str, ...]) -> tuple[int, int, set[str]]:
@@ -146,9 +146,10 @@ def run_check(manifest: str | os.PathLike, policy: Policy, workers: int = 1, eng
         else:
             rows = (bad_row(r) if isinstance(r, BadRow) else r for r, _ in items())  # nothing to score
         bar = _progress(progress, n_rows)
+        dst = Path(scores_out).resolve().parent if scores_out else base
         for row in rows:
             if writer is not None:
-                writer.write(row)
+                writer.write(rebase(row, base, dst, ("audio_filepath", config.speaker_ref_key)))
             clip = _clip_result(row, policy, base)
             result.clips.append(clip)
             facts.append(_facts(clip, base, row if clip.line is None else None))

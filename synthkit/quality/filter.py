@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SynthkitError
-from ..manifest import BadRow, Utterance, dumps_row, manifest_dir, read_manifest
+from ..manifest import BadRow, dumps_row, manifest_dir, read_manifest
+from .metrics import rebase
 from .policy import Policy, clip_violations
 
 KEPT_NAME = "kept.jsonl"
@@ -40,13 +41,6 @@ class FilterSummary:
         for rule, c in self.unjudged.most_common():
             lines.append(f"  {rule}: not judged on {c} row(s) (key missing)")
         return "\n".join(lines)
-
-
-def _rebase(utt: Utterance, src_dir: Path, out_dir: Path) -> Utterance:
-    afp = utt.audio_filepath
-    if not afp or Path(afp).is_absolute():
-        return utt
-    return utt.with_fields(audio_filepath=os.path.relpath(src_dir / afp, out_dir))
 
 
 def filter_manifest(scored: str | os.PathLike, policy: Policy, out_dir: str | os.PathLike) -> FilterSummary:
@@ -71,7 +65,7 @@ def filter_manifest(scored: str | os.PathLike, policy: Policy, out_dir: str | os
                     summary.rejected += 1
                     summary.by_rule["manifest_rows"] += 1
                     continue
-                row = _rebase(row, src_dir, out_abs)
+                row = rebase(row, src_dir, out_abs, ("audio_filepath", policy.score.speaker_ref_key))
                 broken, unjudged = clip_violations(row, policy.clip)
                 summary.unjudged.update(unjudged)
                 if broken:

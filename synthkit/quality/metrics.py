@@ -65,6 +65,8 @@ METRIC_KEYS: dict[str, tuple[str, ...]] = {
     "per": ("phone_text", "per"),
     "speaker_sim": ("speaker_sim",),
 }
+#: Keys that are by-products (text, hashes): a metric counts as done when its other keys are present.
+BY_PRODUCT_KEYS = frozenset({"asr_text", "phone_text", "audio_sha1"})
 MOS_METRICS = ("dnsmos", "utmos", "nisqa", "squim")
 #: The default set: cheap enough that scoring a corpus runs far faster than real time (see BENCHMARKS.md).
 DEFAULT_METRICS = (*SIGNAL_METRICS, "speech_ratio")
@@ -83,6 +85,11 @@ def key_metric(key: str) -> str | None:
         if key in keys or (m == "per" and key == "per_weighted"):
             return m
     return None
+
+
+def has_metric(utt: Utterance, metric: str) -> bool:
+    """Whether ``utt`` already holds the scores of ``metric``."""
+    return all(k in utt for k in METRIC_KEYS[metric] if k not in BY_PRODUCT_KEYS)
 
 
 def parse_metrics(spec: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -176,7 +183,7 @@ class Scorer:
     def todo(self, utt: Utterance) -> list[str]:
         if self.config.overwrite:
             return list(self.config.metrics)
-        return [m for m in self.config.metrics if not all(k in utt for k in METRIC_KEYS[m])
+        return [m for m in self.config.metrics if not has_metric(utt, m)
                 and not any(_prefix(s) == m for s in utt.get(SCORE_SKIPPED) or [])]
 
     def score(self, utt: Utterance, base_dir: str | os.PathLike) -> Utterance:
@@ -251,7 +258,7 @@ class Scorer:
             raise Skip("text is empty after normalization")
         if not supports(self.asr, language):
             name = getattr(self.asr, "name", "the ASR model")
-            raise Skip(f"language {language!r} is not one {Path(str(name)).name} knows "
+            raise Skip(f"language {language!r} is not one {name} knows "
                        f"({', '.join(sorted(self.asr.languages))}); choose a model with --asr or use per")
         text = self.asr.transcribe(ctx.x16, sig.MODEL_SAMPLE_RATE, language)
         return {"asr_text": text, "cer": round(cer(text, utt.text, language), 4)}
@@ -289,6 +296,19 @@ class Scorer:
                                                  sig.MODEL_SAMPLE_RATE)
         emb = self.speaker.embed(ctx.x16, sig.MODEL_SAMPLE_RATE)
         return {"speaker_sim": round(cosine(emb, self._refs[key]), 4)}
+
+
+def rebase(utt: Utterance, src_dir: Path, dst_dir: Path, keys: tuple[str, ...] = ("audio_filepath",)) -> Utterance:
+    """``utt`` with relative paths under ``keys`` rewritten from ``src_dir`` to ``dst_dir`` (both absolute),
+    so a manifest written to another folder still points at the same files."""
+    if src_dir == dst_dir:
+        return utt
+    changes = {}
+    for k in keys:
+        v = utt.get(k)
+        if isinstance(v, str) and v and not Path(v).is_absolute():
+            changes[k] = os.path.relpath(src_dir / v, dst_dir)
+    return utt.with_fields(**changes) if changes else utt
 
 
 def bad_row(row: BadRow) -> Utterance:

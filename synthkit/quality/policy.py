@@ -1,7 +1,8 @@
 """Quality policy: per-clip rules (which clips are kept) and corpus rules (does the corpus pass).
 
-A policy is a YAML file with three optional sections; anything left out takes the built-in default
-(:data:`DEFAULT_POLICY_YAML`, also in ``recipes/ci_gate/policy.yaml``). Unknown keys are errors.
+A policy is a YAML file with three optional sections. A section left out takes the built-in default's
+(:data:`DEFAULT_POLICY_YAML`); a ``clip`` section given replaces the default's rules; keys left out of a
+given ``corpus`` or ``score`` section take their defaults. Unknown keys are errors.
 
 .. code-block:: yaml
 
@@ -9,10 +10,10 @@ A policy is a YAML file with three optional sections; anything left out takes th
       duration:     {min: 0.3, max: 40}   # rejected when duration < 0.3 or duration > 40 (seconds)
       clipping:     {max: 0.001}          # rejected when clipping > 0.001 (share of clipped samples)
       rms_dbfs:     {min: -45}            # rejected when rms_dbfs < -45 (near-silent clip)
-      speech_ratio: {min: 0.25}           # rejected when speech_ratio < 0.25 (VAD: little or no speech)
+      speech_ratio: {min: 0.2}            # rejected when speech_ratio < 0.2 (VAD: little or no speech)
       snr_db:       {min: 5}              # rejected when snr_db < 5 (WADA-SNR estimate)
-      dnsmos_ovrl:  {min: 2.0}            # rejected when dnsmos_ovrl < 2.0
-      cer:          {max: 0.25}           # rejected when cer > 0.25 (only rows that have text)
+      dnsmos_ovrl:  {min: 2.5}            # rejected when dnsmos_ovrl < 2.5 (not in the default policy)
+      cer:          {max: 0.3}            # rejected when cer > 0.3 (only rows that have text)
       duration_match: 0.1                 # rejected when |duration - file_duration| > 0.1 s
       sample_rate_match: true             # rejected when sample_rate != file_sample_rate
       custom:                             # thresholds on keys other tools wrote
@@ -67,19 +68,21 @@ _CORPUS_KEYS = ("min_kept_fraction", "min_hours", "unique_ids", "files_exist", "
 _SCORE_KEYS = ("asr", "asr_language", "phones", "per_weighted", "speaker_ref", "speaker_ref_key", "models")
 
 DEFAULT_POLICY_YAML = """\
-# synthkit's built-in quality policy (used when --policy is not given).
+# synthkit's built-in quality policy (used when --policy is not given). It rejects clearly broken clips
+# and is calibrated on real recordings (LJSpeech) and on synthkit's own espeak-ng corpora. DNSMOS is not
+# in it: DNSMOS rates clean formant-synthesized speech 1.1-2.9, as low as noisy recordings, so it cannot
+# separate the two there; recipes/ci_gate/policy.yaml adds it for recorded or restored speech.
 clip:
   duration:     {min: 0.3, max: 40}   # rejected when duration < 0.3 s or > 40 s
   clipping:     {max: 0.001}          # rejected when more than 0.1 % of samples are clipped
   rms_dbfs:     {min: -45}            # rejected when the clip is near-silent (rms below -45 dBFS)
-  speech_ratio: {min: 0.25}           # rejected when VAD finds speech in less than 25 % of the clip
+  speech_ratio: {min: 0.2}            # rejected when VAD finds speech in less than 20 % of the clip
   snr_db:       {min: 5}              # rejected when the WADA-SNR estimate is below 5 dB
-  dnsmos_ovrl:  {min: 2.0}            # rejected when DNSMOS overall quality is below 2.0
-  cer:          {max: 0.25}           # rejected when the ASR round trip differs by more than 25 % of characters
+  cer:          {max: 0.3}            # rejected when the ASR round trip differs by more than 30 % of characters
   duration_match: 0.1                 # rejected when the row's duration and the file differ by > 0.1 s
   sample_rate_match: true             # rejected when the row's sample_rate differs from the file's
 corpus:
-  min_kept_fraction: 1.0              # fails when any row is rejected
+  min_kept_fraction: 1.0              # fails when any row is rejected (filter first, or lower this)
   min_hours: 0
   unique_ids: true
   files_exist: true

@@ -7,7 +7,9 @@
   writes each scored row as it arrives, in input order. Kill it at any point and run it again: it
   finishes the file, and the result is the same as an uninterrupted run.
 
-Rows keep every key they had; scores are added as flat keys (see :mod:`.metrics`). A manifest line that
+Rows keep every key they had; scores are added as flat keys (see :mod:`.metrics`). Relative
+``audio_filepath`` values (and the reference-clip key) are rewritten relative to ``OUT``'s folder, so the
+scored manifest points at the same files wherever it is written. A manifest line that
 is not a row becomes a row with id ``<line N>`` and ``score_errors``, so nothing is dropped silently.
 Ids should be unique: on resume a repeated id counts as done.
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from ..errors import SynthkitError
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
-from .metrics import SCORE_ERRORS, SCORE_SKIPPED, ScoreConfig, Scorer, bad_row
+from .metrics import SCORE_ERRORS, SCORE_SKIPPED, ScoreConfig, Scorer, bad_row, rebase
 
 _scorer: Scorer | None = None
 _init_error: str | None = None
@@ -100,8 +102,10 @@ def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: 
                 yield row, base
 
         bar = _progress(progress)
+        dst = out.resolve().parent
+        keys = ("audio_filepath", config.speaker_ref_key)
         for row in map_ordered(score_row, items(), workers, init_worker, (config,), engine=engine, address=address):
-            writer.write(row)
+            writer.write(rebase(row, Path(base), dst, keys))
             summary.scored += 1
             if row.get(SCORE_ERRORS):
                 summary.with_errors += 1

@@ -52,7 +52,10 @@ class Resemblyzer:
         self._preprocess = preprocess_wav
 
     def embed(self, audio: np.ndarray, sr: int) -> np.ndarray:
-        wav = self._preprocess(np.asarray(audio, np.float32), source_sr=sr)
+        audio = np.asarray(audio, np.float32)
+        if not np.any(audio):
+            raise ValueError("no speech to embed (digital silence)")
+        wav = self._preprocess(audio, source_sr=sr)
         if wav.size < sr // 10:
             raise ValueError("no speech to embed (clip is silent after trimming)")
         e = np.asarray(self._encoder.embed_utterance(wav), dtype=np.float32)
