@@ -140,11 +140,16 @@ def test_asr_spec_parsing():
 
 # --- Resemblyzer ---------------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def encoder():
+    return Resemblyzer()
+
+
 @pytest.mark.slow
-def test_resemblyzer_same_speaker_scores_higher_than_another_speaker():
+def test_resemblyzer_same_speaker_scores_higher_than_another_speaker(encoder):
     from synthkit.audio import load
 
-    enc = Resemblyzer()
+    enc = encoder
     assert isinstance(enc, SpeakerEmbedder)
     a, b = (enc.embed(lj_audio(uid), SR) for uid, _, _ in ljspeech_items(2))
     other_file = sorted(LIBRISPEECH.rglob("*.flac"))[0]
@@ -153,6 +158,38 @@ def test_resemblyzer_same_speaker_scores_higher_than_another_speaker():
     assert cosine(a, b) > 0.8 and cosine(a, b) > cosine(a, c) + 0.2
     with pytest.raises(ValueError, match="no speech"):
         enc.embed(np.zeros(SR, np.float32), SR)
+
+
+@pytest.mark.slow
+def test_speaker_sim_stage_with_the_reference_named_in_each_row(encoder, tmp_path):
+    from synthkit.audio import load, save_wav
+    from synthkit.quality.score import annotate_speaker_sim
+
+    (a, _, _), (b, _, _) = ljspeech_items(2)
+    save_wav(tmp_path / "a.wav", lj_audio(a), SR)
+    save_wav(tmp_path / "refs" / "b.wav", lj_audio(b), SR)
+    save_wav(tmp_path / "other.wav", load(sorted(LIBRISPEECH.rglob("*.flac"))[0], sr=SR)[0], SR)
+    rows = [Utterance("same", "a.wav", fields={"speaker_ref": "refs/b.wav"}),
+            Utterance("other", "other.wav", fields={"speaker_ref": "refs/b.wav"}),
+            Utterance("global", "other.wav")]
+    same, other, fallback = annotate_speaker_sim(rows, tmp_path, encoder, reference=str(tmp_path / "a.wav"))
+    assert same.get("speaker_sim") > other.get("speaker_sim") + 0.2
+    assert fallback.get("speaker_sim") == pytest.approx(other.get("speaker_sim"), abs=0.15)  # vs a.wav (LJ too)
+
+
+@pytest.mark.slow
+def test_cer_stage_with_a_transcriber_instance(whisper, tmp_path):
+    from synthkit.audio import save_wav
+    from synthkit.quality.score import annotate_cer
+
+    (uid, text, _), (_, other, _) = ljspeech_items(2)
+    save_wav(tmp_path / "a.wav", lj_audio(uid), SR)
+    rows = [Utterance("right", "a.wav", None, text, {"language": "eng"}),
+            Utterance("wrong", "a.wav", None, other, {"language": "eng"}),
+            Utterance("swahili", "a.wav", None, "habari", {"language": "swa"})]
+    right, wrong, swahili = annotate_cer(rows, tmp_path, whisper)
+    assert right.get("asr_text") == wrong.get("asr_text") and right.get("cer") < 0.1 < 0.5 < wrong.get("cer")
+    assert swahili.get("cer") is None and "language 'swa' is not one tiny.en knows" in swahili.get("score_skipped")[0]
 
 
 # --- tiny random-weight transformers models ------------------------------------------------------

@@ -113,8 +113,7 @@ def test_workers_do_not_change_the_output(corpus, tmp_path):
     outs = []
     for w in ("1", "2"):
         out = tmp_path / f"w{w}.jsonl"
-        res = run_synthkit("score", str(corpus), "-o", str(out), "--metrics", "default,dnsmos", "--workers", w,
-                           "--quiet")
+        res = run_synthkit("score", str(corpus), "-o", str(out), "--metrics", "default", "--workers", w, "--quiet")
         assert res.returncode == 0, res.stderr
         outs.append(out.read_text())
     assert outs[0] == outs[1]
@@ -131,24 +130,6 @@ def test_annotate_stage_and_skip_reasons(tmp_path):
     assert a.get("snr_db") > 15 and a.get("duration") == pytest.approx(lj_audio(uid).size / SR, abs=1e-3)
     assert a.get("score_skipped") == ["speaker_sim: no reference clip (row key 'speaker_ref' or --speaker-ref)"]
     assert b.get("snr_db") == 99.0 and b.get("file_duration") == 1.0  # kept, not recomputed
-
-
-@pytest.mark.slow
-def test_speaker_sim_against_a_reference_named_in_the_row(tmp_path):
-    from .conftest import LIBRISPEECH
-
-    from synthkit.audio import load
-
-    (a, _, _), (b, _, _) = ljspeech_items(2)
-    save_wav(tmp_path / "a.wav", lj_audio(a), SR)
-    save_wav(tmp_path / "b.wav", lj_audio(b), SR)
-    save_wav(tmp_path / "other.wav", load(sorted(LIBRISPEECH.rglob("*.flac"))[0], sr=SR)[0], SR)
-    m = write_manifest(tmp_path / "m.jsonl", [{"id": "same", "audio_filepath": "a.wav", "speaker_ref": "b.wav"},
-                                              {"id": "other", "audio_filepath": "other.wav", "speaker_ref": "b.wav"}])
-    res = run_synthkit("score", str(m), "-o", str(tmp_path / "s.jsonl"), "--metrics", "speaker_sim", "--quiet")
-    assert res.returncode == 0, res.stderr
-    same, other = _rows(tmp_path / "s.jsonl")
-    assert same["speaker_sim"] > other["speaker_sim"] + 0.2
 
 
 @pytest.mark.parametrize("args,fragment", [

@@ -152,29 +152,36 @@ class _Ctx:
 
 
 class Scorer:
-    """Computes the chosen metrics for one row at a time; build once per worker (loads models)."""
+    """Computes the chosen metrics for one row at a time; build once per worker (loads models).
 
-    def __init__(self, config: ScoreConfig) -> None:
+    Models are built from ``config``, except those given as instances (any object with the kind's one
+    method: a :class:`~.asr.Transcriber`, :class:`~.mos.MosPredictor` per MOS metric name,
+    :class:`~.phones.PhoneRecognizer`, :class:`~.speaker.SpeakerEmbedder`)."""
+
+    def __init__(self, config: ScoreConfig, *, asr: Any = None, mos: dict[str, Any] | None = None,
+                 phones: Any = None, speaker: Any = None) -> None:
         self.config = config
         m = set(config.metrics)
         t = config.threads
         self.vad = sig.SileroVad() if "speech_ratio" in m else None
         from .mos import load_mos
 
-        self.mos = {name: load_mos(name, config.model_for(name), t) for name in MOS_METRICS if name in m}
-        self.asr = None
-        if "cer" in m:
+        given = dict(mos or {})
+        self.mos = {name: given[name] if name in given else load_mos(name, config.model_for(name), t)
+                    for name in MOS_METRICS if name in m}
+        self.asr = asr
+        if "cer" in m and asr is None:
             from .asr import load_transcriber
 
             self.asr = load_transcriber(config.asr, t, config.asr_language)
-        self.phones = None
-        if "per" in m:
+        self.phones = phones
+        if "per" in m and phones is None:
             from .phones import load_phone_recognizer
 
             self.phones = load_phone_recognizer(config.phones, t)
-        self.speaker = None
+        self.speaker = speaker
         self._refs: dict[str, np.ndarray] = {}
-        if "speaker_sim" in m:
+        if "speaker_sim" in m and speaker is None:
             from .speaker import load_speaker_embedder
 
             self.speaker = load_speaker_embedder(config.speaker, t)

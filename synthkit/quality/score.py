@@ -1,6 +1,7 @@
 """The scoring stage: ``synthkit score MANIFEST -o OUT.jsonl``.
 
-* :func:`annotate` — a plain generator over rows (one process; for library use and tests).
+* :func:`annotate` — a plain generator over rows (one process; for library use and tests), and one
+  stage per kind of score (:func:`annotate_cer`, :func:`annotate_mos`, ...) that takes a model instance.
 * :func:`score_row` + :func:`init_worker` — the per-row function and worker initializer that
   :func:`synthkit.engine.map_ordered` runs (models are built once per worker).
 * :func:`score_manifest` — the driver: reads the manifest lazily, skips ids already in ``OUT`` (resume),
@@ -23,7 +24,11 @@ from pathlib import Path
 
 from ..errors import SynthkitError
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
+from .asr import Transcriber
 from .metrics import SCORE_ERRORS, SCORE_SKIPPED, ScoreConfig, Scorer, bad_row, rebase
+from .mos import MosPredictor
+from .phones import PhoneRecognizer
+from .speaker import SpeakerEmbedder
 
 _scorer: Scorer | None = None
 _init_error: str | None = None
@@ -63,6 +68,42 @@ def annotate(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike, sc
     """Score rows lazily in this process (``base_dir``: folder relative audio paths start from)."""
     for u in utts:
         yield bad_row(u) if isinstance(u, BadRow) else scorer.score(u, base_dir)
+
+
+# One stage per kind of score, for library use with a model of your own (any object with the kind's method).
+
+def annotate_signal(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike) -> Iterator[Utterance]:
+    """duration, peak_dbfs, clipping, rms_dbfs, snr_db, bandwidth_hz (no model)."""
+    from .metrics import SIGNAL_METRICS
+
+    return annotate(utts, base_dir, Scorer(ScoreConfig(metrics=SIGNAL_METRICS)))
+
+
+def annotate_mos(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike, name: str = "dnsmos",
+                 predictor: MosPredictor | None = None) -> Iterator[Utterance]:
+    """MOS keys of backend ``name`` (dnsmos, utmos, nisqa, squim), from ``predictor`` when given."""
+    return annotate(utts, base_dir, Scorer(ScoreConfig(metrics=(name,)),
+                                           mos={name: predictor} if predictor is not None else None))
+
+
+def annotate_cer(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike,
+                 asr: Transcriber | None = None) -> Iterator[Utterance]:
+    """asr_text and cer with ``asr`` (default: faster-whisper tiny.en)."""
+    return annotate(utts, base_dir, Scorer(ScoreConfig(metrics=("cer",)), asr=asr))
+
+
+def annotate_per(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike, phones: PhoneRecognizer,
+                 weighted: bool = False) -> Iterator[Utterance]:
+    """phone_text and per (and per_weighted) with ``phones``."""
+    return annotate(utts, base_dir, Scorer(ScoreConfig(metrics=("per",), per_weighted=weighted), phones=phones))
+
+
+def annotate_speaker_sim(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike,
+                         embedder: SpeakerEmbedder | None = None, reference: str | None = None,
+                         reference_key: str = "speaker_ref") -> Iterator[Utterance]:
+    """speaker_sim against each row's ``reference_key`` clip, else ``reference``."""
+    config = ScoreConfig(metrics=("speaker_sim",), speaker_ref=reference, speaker_ref_key=reference_key)
+    return annotate(utts, base_dir, Scorer(config, speaker=embedder))
 
 
 @dataclass
@@ -123,5 +164,5 @@ def _progress(enabled: bool):
     return tqdm(unit="clip", file=sys.stderr, disable=not enabled or None, leave=False, desc="score")
 
 
-__all__ = ["ScoreConfig", "Scorer", "annotate", "init_worker", "score_manifest", "score_row", "SCORE_ERRORS",
-           "SCORE_SKIPPED"]
+__all__ = ["ScoreConfig", "Scorer", "annotate", "annotate_cer", "annotate_mos", "annotate_per", "annotate_signal",
+           "annotate_speaker_sim", "init_worker", "score_manifest", "score_row", "SCORE_ERRORS", "SCORE_SKIPPED"]
