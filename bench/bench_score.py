@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -81,6 +81,7 @@ def main() -> None:
         audio_s = write_manifest(manifest, args.copies)
         env = python_env()
         env["SYNTHKIT_CACHE"] = str(tmp / "cache")
+        load_before = os.getloadavg()[0]
         for rep in range(args.repeats):
             for label, metrics in runs:
                 out = tmp / f"out-{metrics.replace(',', '+')}-{rep}.jsonl"
@@ -94,6 +95,7 @@ def main() -> None:
                     raise SystemExit(f"{metrics}: {errors} rows with score_errors")
                 results[label].append((audio_s / wall, wall, peak))
                 print(f"{label:<32} {audio_s / wall:8.1f} x real time  ({wall:.1f} s, {peak:.0f} MiB)", flush=True)
+        load_after = os.getloadavg()[0]
     med = {k: sorted(v)[len(v) // 2] for k, v in results.items() if v}
     dn_label = RUNS[0][0]
     dn = med.get(dn_label, (float("nan"),))[0]
@@ -116,7 +118,9 @@ def main() -> None:
         "",
         f"The 141 LJSpeech recordings ({audio_s / args.copies / 60:.1f} min, 22.05 kHz FLAC) listed {args.copies}× "
         f"({audio_s / 60:.1f} min of audio); {machine()}; `--workers {args.workers}` (one model thread per worker);",
-        f"median of {args.repeats} interleaved run(s). Each figure is the whole `synthkit score` command: start-up,",
+        f"median of {args.repeats} interleaved run(s); 1-min load average {load_before:.1f} at the start, "
+        f"{load_after:.1f} at the end (other jobs shared the cores when above 2).",
+        "Each figure is the whole `synthkit score` command: start-up,",
         "model loading in every worker, decoding, resampling to 16 kHz, writing the scored manifest.",
         "The default set is the six signal measures plus `speech_ratio` (silero-vad). DNSMOS is left out of it: its",
         "ONNX model costs ~0.36 s of one core per 9-s window (see `synthkit/quality/mos.py`), which caps DNSMOS",

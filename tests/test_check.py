@@ -116,7 +116,8 @@ def test_bad_input_rows_fail_the_gate_with_reasons(tmp_path, cli):
              row("nan", "nan.wav"), row("empty", "empty.wav"), row("notaudio", "text.wav"),
              row("missing", "gone.wav"), json.dumps({"id": "noaudio", "text": text}), "{this is not json",
              row("copy", "copy.wav"), row("good", "short.wav"),  # a repeated id
-             row("lies", "short.wav", duration=3.0, sample_rate=22050)]
+             row("lies", "short.wav", duration=3.0, sample_rate=22050),
+             json.dumps({"id": "weird", "audio_filepath": 42})]
     manifest = tmp_path / "m.jsonl"
     manifest.write_text("\n".join(lines) + "\n")
     (tmp_path / "p.yaml").write_text(CHEAP_POLICY)
@@ -125,7 +126,8 @@ def test_bad_input_rows_fail_the_gate_with_reasons(tmp_path, cli):
     listed = rejected_lines(res.stdout)
     expect = {"nan": "NaN or infinite samples", "empty": "zero-length clip", "notaudio": "cannot decode audio file",
               "missing": "audio file not found", "noaudio": "row has no audio_filepath",
-              "<line": "not a valid manifest row", "lies": "[duration_match]"}
+              "<line": "not a valid manifest row", "lies": "[duration_match]",
+              "weird": "audio_filepath is not a string: 42"}
     for uid, why in expect.items():
         assert uid in listed and why in listed[uid], (uid, res.stdout)
     assert "[sample_rate_match]" in listed["lies"]

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import SynthkitError
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
-from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, bad_row, has_metric, rebase
+from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, audio_path, bad_row, has_metric, rebase
 from .policy import KNOWN_KEYS, Finding, Policy, RowFacts, Violation, clip_violations, corpus_findings, \
     describe_clip_rules
 
@@ -103,10 +103,11 @@ def _survey(manifest: Path, metrics: tuple[str, ...]) -> tuple[int, int, set[str
 def _facts(c: ClipResult, base: Path, utt: Utterance | None) -> RowFacts:
     missing = None
     if utt is not None:
-        if not utt.audio_filepath:
-            missing = "row has no audio_filepath"
-        elif not utt.audio_path(base).is_file():
-            missing = "audio file not found"
+        try:
+            if not audio_path(utt, base).is_file():
+                missing = "audio file not found"
+        except SynthkitError as exc:
+            missing = str(exc)
     return RowFacts(c.id, c.kept, _hours(c), c.values.get("speaker"), c.values.get("language"),
                     c.values.get("audio_sha1"), missing, bad_line=c.line is not None)
 
@@ -166,9 +167,10 @@ def _clip_result(row: Utterance, policy: Policy, base: Path) -> ClipResult:
     broken, unjudged = clip_violations(row, policy.clip)
     values = {k: row.get(k) for k in (*KNOWN_KEYS, *_REPORT_KEYS, "file_duration", "file_sample_rate",
                                       "audio_sha1") if row.get(k) is not None}
-    audio = None
-    if row.audio_filepath:
-        audio = str(row.audio_path(base))
+    try:
+        audio: str | None = str(audio_path(row, base))
+    except SynthkitError:
+        audio = None
     is_bad_line = row.id.startswith("<line ") and "raw" in row.fields and not row.audio_filepath
     if is_bad_line:
         broken = [Violation("manifest_rows", row.get("raw"), None, (row.get(SCORE_ERRORS) or ["not a row"])[0])]

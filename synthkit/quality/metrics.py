@@ -131,6 +131,16 @@ class ScoreConfig:
         return dict(self.models).get(metric)
 
 
+def audio_path(utt: Utterance, base_dir: str | os.PathLike) -> Path:
+    """The row's audio file (relative paths from ``base_dir``), or :class:`SynthkitError` saying why not."""
+    afp = utt.audio_filepath
+    if afp is None or afp == "":
+        raise SynthkitError("row has no audio_filepath")
+    if not isinstance(afp, str):
+        raise SynthkitError(f"audio_filepath is not a string: {afp!r}")
+    return utt.audio_path(base_dir)
+
+
 class Skip(Exception):
     """A metric does not apply to this row; the message says why (goes to ``score_skipped``)."""
 
@@ -203,9 +213,7 @@ class Scorer:
         errors: list[str] = []
         skipped: list[str] = []
         try:
-            if not utt.audio_filepath:
-                raise SynthkitError("row has no audio_filepath")
-            clip = sig.read_clip(utt.audio_path(base_dir))
+            clip = sig.read_clip(audio_path(utt, base_dir))
         except SynthkitError as exc:
             errors.append(f"file: {exc}")
         else:

@@ -38,16 +38,14 @@ def init_worker(config: ScoreConfig) -> None:
     """Build the models once in this worker. A failure is kept and raised on the first row, so a
     broken model stops the run with its message instead of a pool that keeps restarting workers."""
     global _scorer, _init_error
-    os.environ.setdefault("OMP_NUM_THREADS", str(config.threads))
-    try:
-        import torch
+    import sys
 
-        torch.set_num_threads(config.threads)
-    except ImportError:
-        pass
+    os.environ.setdefault("OMP_NUM_THREADS", str(config.threads))
     try:
         _scorer = Scorer(config)
         _init_error = None
+        if "torch" in sys.modules:  # only when a model needed it (signal measures do not import torch)
+            sys.modules["torch"].set_num_threads(config.threads)
     except SynthkitError as exc:
         _scorer, _init_error = None, str(exc)
     except Exception as exc:  # a model that fails to load for another reason
