@@ -101,7 +101,8 @@ def test_score_resumes_after_a_kill(corpus, tmp_path):
     proc.wait()
     # keep two whole rows and a torn third line: a state a kill can leave (the run may have got further)
     lines = part.read_text().splitlines(keepends=True)
-    part.write_text("".join(lines[:2]) + lines[2][:15])
+    assert lines[:2] == full.read_text().splitlines(keepends=True)[:2]
+    part.write_text("".join(lines[:2]) + full.read_text().splitlines(keepends=True)[2][:15])
     res = run_synthkit("score", str(corpus), "-o", str(part), "--metrics", "signal", "--quiet")
     assert res.returncode == 0, res.stderr
     assert "already done" in res.stdout
