@@ -274,7 +274,8 @@ class Scorer:
         if not supports(self.asr, language):
             name = getattr(self.asr, "name", "the ASR model")
             raise Skip(f"language {language!r} is not one {name} knows "
-                       f"({', '.join(sorted(self.asr.languages))}); choose a model with --asr or use per")
+                       f"({', '.join(sorted(self.asr.languages))}); choose a multilingual model (--asr, or score.asr "
+                       "in a policy) or use per")
         text = self.asr.transcribe(ctx.x16, sig.MODEL_SAMPLE_RATE, language)
         return {"asr_text": text, "cer": round(cer(text, utt.text, language), 4)}
 
