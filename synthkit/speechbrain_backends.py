@@ -160,26 +160,6 @@ def _has_decoder(model: str) -> bool:
     return any(k in model for k in ("crdnn", "transformer", "conformer")) and "streaming" not in model
 
 
-#: backend name -> factory(model or None, threads) -> SpeakerEmbedder (the shape of
-#: ``synthkit.quality.speaker.SPEAKER_BACKENDS``)
-SPEAKER_BACKENDS: dict[str, Callable[[str | None, int], EcapaEmbedder]] = {
-    "speechbrain": lambda model, threads: EcapaEmbedder(model, threads),
-}
-#: backend name -> factory(model or None, threads, language) -> Transcriber (the shape of
-#: ``synthkit.quality.asr.ASR_BACKENDS``)
-ASR_BACKENDS: dict[str, Callable[[str | None, int, str | None], SpeechbrainAsr]] = {
-    "speechbrain": lambda model, threads, language: SpeechbrainAsr(model, threads),
-}
-
-
-def load_embedder(spec: str = "speechbrain", threads: int = 1):
-    """``speechbrain`` or ``speechbrain:MODEL`` -> a speaker embedder."""
-    backend, _, model = spec.partition(":")
-    if backend not in SPEAKER_BACKENDS:
-        raise SynthkitError(f"unknown speaker embedder {spec!r}; available: speechbrain[:MODEL]")
-    return SPEAKER_BACKENDS[backend](model or None, threads)
-
-
 # --- speaker diversity ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)

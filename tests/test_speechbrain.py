@@ -125,12 +125,13 @@ def test_asr_folder_loads_offline_and_transcribes(folders, kind, interface):
     assert text  # a random CTC head emits non-blank tokens
 
 
-def test_asr_and_speaker_registries_follow_the_quality_protocols(folders):
-    """The registry entries have the factory shapes synthkit.quality uses: (model, threads[, language])."""
-    from synthkit.speechbrain_backends import ASR_BACKENDS, SPEAKER_BACKENDS, load_embedder
+def test_speechbrain_backends_are_registered_in_quality(folders):
+    """score's --asr speechbrain:DIR and --speaker-embedder speechbrain:DIR load these models."""
+    from synthkit.quality.asr import load_transcriber
+    from synthkit.quality.speaker import load_speaker_embedder
 
-    asr = ASR_BACKENDS["speechbrain"](str(folders["asr"]), 1, "en")
-    assert callable(getattr(asr, "transcribe"))
-    emb = SPEAKER_BACKENDS["speechbrain"](str(folders["ecapa"]), 1)
+    asr = load_transcriber(f"speechbrain:{folders['asr']}", 1, "en")
+    assert type(asr).__name__ == "SpeechbrainAsr" and callable(getattr(asr, "transcribe"))
+    emb = load_speaker_embedder(f"speechbrain:{folders['ecapa']}")
+    assert type(emb).__name__ == "EcapaEmbedder" and emb.name == str(folders["ecapa"])
     assert emb.embed(np.random.default_rng(0).standard_normal(16000).astype(np.float32) * 0.1, 16000).shape == (32,)
-    assert load_embedder(f"speechbrain:{folders['ecapa']}").name == str(folders["ecapa"])
