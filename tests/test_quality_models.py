@@ -107,6 +107,16 @@ def whisper():
     return A.load_transcriber("faster-whisper:tiny.en", threads=1)
 
 
+@pytest.mark.parametrize("hyp,ref", [
+    ("1469, 1470.", "fourteen sixty-nine, fourteen seventy;"),  # LJ001-0045: Whisper writes years as digits
+    ("in the 1480s or by 1490", 'in the "fourteen eighties," or by fourteen ninety'),
+    ("It cost 1,469 dollars", "It cost one thousand four hundred and sixty-nine dollars"),
+    ("I have 42 cats", "I have forty-two cats"),
+])
+def test_cer_reads_numbers_as_cardinals_or_years(hyp, ref):
+    assert A.cer(hyp, ref, "eng") == 0.0
+
+
 @pytest.mark.slow
 def test_whisper_tiny_en_cer_low_on_true_text_high_on_shuffled(whisper):
     assert isinstance(whisper, A.Transcriber)

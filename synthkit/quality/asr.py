@@ -27,6 +27,11 @@ Text normalization for CER (:func:`normalize_text`), applied to the hypothesis a
 
 ``cer`` = character edit distance / reference length (torchmetrics ``char_error_rate``) on the
 normalized strings, spaces included. It can exceed 1 when the hypothesis is much longer.
+
+Numbers have more than one reading: Whisper writes ``1469`` where a transcript says "fourteen
+sixty-nine". When the hypothesis has digits and the language has a ``num2words`` year reading, the CER
+is the lower of two readings of the hypothesis: every number as a cardinal, and four-digit numbers
+from 1100 to 2099 as years (``1480s`` as "fourteen eighties"). The reference is read as written.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ..text.numbers import has_digits
 from ..errors import SynthkitError, missing_extra
 
 SAMPLE_RATE = 16000
@@ -103,8 +109,34 @@ def normalize_text(text: str, language: str | None = None) -> str:
     return _WS.sub(" ", "".join(out)).strip()
 
 
+_YEAR_RE = re.compile(r"(?<!\d)(?<!\d[.,])(1[1-9]\d\d|20\d\d)(s?)(?!\d)(?![.,]\d)")
+
+
+def _year_reading(text: str, language: str | None) -> str | None:
+    """``text`` with four-digit numbers 1100-2099 read as years, or None when that changes nothing."""
+    _iso3, iso1 = iso_codes(language)
+    if not iso1:
+        return None
+    try:
+        from num2words import num2words
+
+        num2words(1984, lang=iso1, to="year")
+    except Exception:  # no num2words, or no year reading for this language
+        return None
+
+    def year(m: re.Match[str]) -> str:
+        words = num2words(int(m.group(1)), lang=iso1, to="year")
+        if m.group(2):  # a decade: 1480s -> fourteen eighties
+            words = words[:-1] + "ies" if words.endswith("y") else words + "s"
+        return words
+
+    out = _YEAR_RE.sub(year, text)
+    return out if out != text else None
+
+
 def cer(hypothesis: str, reference: str, language: str | None = None) -> float:
-    """Character error rate of ``hypothesis`` against ``reference`` after :func:`normalize_text`.
+    """Character error rate of ``hypothesis`` against ``reference`` after :func:`normalize_text`
+    (the lower of the cardinal and year readings of the hypothesis's numbers; see module doc).
 
     Raises ``ValueError`` when the reference is empty after normalization."""
     try:
@@ -114,7 +146,12 @@ def cer(hypothesis: str, reference: str, language: str | None = None) -> float:
     ref = normalize_text(reference, language)
     if not ref:
         raise ValueError("reference text is empty after normalization")
-    return float(char_error_rate([normalize_text(hypothesis, language)], [ref]))
+    readings = [hypothesis]
+    if has_digits(hypothesis):
+        years = _year_reading(hypothesis, language)
+        if years is not None:
+            readings.append(years)
+    return min(float(char_error_rate([normalize_text(h, language)], [ref])) for h in readings)
 
 
 # --- faster-whisper ------------------------------------------------------------------------------
