@@ -23,10 +23,14 @@ if spec and spec.submodule_search_locations:
     for f in glob.glob(os.path.join(spec.submodule_search_locations[0], "lib", "*.so")):
         os.remove(f)
 PY
-# Headless Chromium for the test that opens `synthkit check --report` in a browser (tests/test_report.py):
-# Debian's package, installed only when missing and this script may use apt-get.
-if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-    || echo "setup.sh: could not install chromium; the report's browser test will be skipped" >&2
+# From Debian, installed only when missing and this script may use apt-get:
+# * headless Chromium, for the test that opens `synthkit check --report` in a browser (tests/test_report.py);
+# * FFmpeg's shared libraries, which torchcodec needs to decode audio (datasets' Audio column, coqui-tts).
+apt_want=()
+command -v chromium >/dev/null 2>&1 || apt_want+=(chromium)
+ldconfig -p 2>/dev/null | grep -q 'libavcodec\.so' || apt_want+=(libavcodec59 libavformat59 libavutil57 libswresample4 libavdevice59 libavfilter8 libswscale6)
+if [ ${#apt_want[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_want[@]}" >/dev/null; } \
+    || echo "setup.sh: could not install ${apt_want[*]} with apt-get; see 'synthkit doctor'" >&2
 fi
 echo "synthkit installed in .venv/ ($(.venv/bin/synthkit --version))"

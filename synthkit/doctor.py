@@ -68,7 +68,7 @@ def _torchcodec() -> Check:
         msg = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         return Check(name, False, f"decoding ds[i]['audio'] of exported HF datasets: not usable ({msg}); "
                      "export and synthkit's own audio I/O do not need it",
-                     "install FFmpeg 4-8 shared libraries (e.g. apt-get install ffmpeg)")
+                     "install FFmpeg 4-7 shared libraries (./setup.sh does, with apt-get; or apt-get install ffmpeg)")
     return Check(name, True, f"decoding ds[i]['audio'] of exported HF datasets: torchcodec {_version('torchcodec')}")
 
 

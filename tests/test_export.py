@@ -220,6 +220,13 @@ def test_hf_dataset_loads_in_datasets_with_audio_feature(sw, tmp_path):
             assert abs(ex["duration"] - x.size / sr) < 1e-9
             seen.add(ex["id"])
     assert seen == set(src)
+    # and decoded by datasets itself (torchcodec, with FFmpeg's libraries that ./setup.sh installs)
+    ex = ds["train"][0]
+    decoded = ex["audio"].get_all_samples() if hasattr(ex["audio"], "get_all_samples") else ex["audio"]
+    data = decoded.data.numpy()[0] if hasattr(decoded, "data") else np.asarray(decoded["array"])
+    rate = decoded.sample_rate if hasattr(decoded, "sample_rate") else decoded["sampling_rate"]
+    assert rate == 22050
+    np.testing.assert_allclose(data, pcm16(source_audio(sw, ex["id"], sr=22050)), atol=1e-6)
 
 
 def test_hf_segments_become_clips(segs, tmp_path):
