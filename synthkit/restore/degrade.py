@@ -57,6 +57,8 @@ from ..rng import derive_seed
 
 #: Peak a degraded clip is scaled down to if a step pushed it past full scale.
 LIMIT_PEAK = 0.99
+#: Length of an impulse response's direct path (from its peak); ``tail_db`` scales what follows.
+DIRECT_SECONDS = 0.0025
 #: Telephone codecs run at this rate.
 TELEPHONE_RATE = 8000
 CODECS = ("mp3", "vorbis", "opus", "ulaw", "alaw", "gsm")
@@ -345,7 +347,7 @@ def _apply_reverb(q, x, sr, mat):
     peak = int(np.argmax(np.abs(ir)))
     ir = ir[peak:] / ir[peak]  # direct path at sample 0 with unit gain: output aligned with the input
     ir = np.trim_zeros(ir, "b")
-    ir[1:] *= 10 ** (q.get("tail_db", 0.0) / 20)
+    ir[int(DIRECT_SECONDS * sr):] *= 10 ** (q.get("tail_db", 0.0) / 20)
     wet = fftconvolve(x.astype(np.float64), ir)[: x.size]
     return wet.astype(np.float32)
 

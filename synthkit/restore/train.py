@@ -239,8 +239,10 @@ def _loader(maker: PairMaker, stage: str, start: int, stop: int, size: int, n: i
                 yield maker.batch(stage, step, size, n)
 
     loader = torch.utils.data.DataLoader(_Steps(), batch_size=None, num_workers=workers, prefetch_factor=4,
-                                         persistent_workers=False,
-                                         worker_init_fn=lambda _: torch.set_num_threads(1))
+                                         persistent_workers=False, worker_init_fn=lambda _: torch.set_num_threads(1),
+                                         # its own generator: making a loader must not draw from the
+                                         # global one (a resumed run would shift its dropout draws)
+                                         generator=torch.Generator().manual_seed(0))
     for deg, clean in loader:
         yield np.asarray(deg), np.asarray(clean)
 
@@ -314,7 +316,7 @@ def _save_state(path: Path, model, opt, step: int, done: bool, extra: dict[str, 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     torch.save({"model": model.state_dict(), "optimizer": opt.state_dict() if opt is not None else None,
-                "step": step, "done": done, **extra}, tmp)
+                "step": step, "done": done, "torch_rng": torch.get_rng_state(), **extra}, tmp)
     os.replace(tmp, path)
 
 
@@ -377,10 +379,11 @@ def _stage_loss(model, loss_fn, stage: str, deg, clean, train_cleaner: bool) -> 
     return loss_fn(out, clean)
 
 
-def train(config: TrainConfig, progress: bool = True, stop_after: str | None = None) -> Path:
+def train(config: TrainConfig, progress: bool = True, stop_at: tuple[str, int] | None = None) -> Path:
     """Run (or resume) every stage, then write the bundle ``run_dir/restore.pt``; returns its path.
 
-    ``stop_after`` ends the run after that stage (no bundle unless it is the last)."""
+    ``stop_at=(stage, step)`` ends the run once that stage has saved its state at that step (as an
+    interruption right after a checkpoint would); it returns ``run_dir`` and writes no bundle."""
     import torch
 
     from .losses import ReconstructionLoss
@@ -424,13 +427,12 @@ def train(config: TrainConfig, progress: bool = True, stop_after: str | None = N
         if state is not None and state["done"]:
             stage_info[stage] = state.get("info", {})
             _say(progress, f"restore-train: stage {stage} already done ({state['step']} steps)")
-        else:
-            stage_info[stage] = _run_stage(model, stage, sc, maker, loss_fn, path, state, run_dir, device,
-                                           config.loader_workers, progress)
-        if stop_after == stage:
-            break
-    if stop_after not in (None, STAGES[-1]):
-        return run_dir
+            continue
+        stop = stop_at[1] if stop_at and stop_at[0] == stage else None
+        stage_info[stage] = _run_stage(model, stage, sc, maker, loss_fn, path, state, run_dir, device,
+                                       config.loader_workers, progress, stop)
+        if stop is not None:
+            return run_dir
     meta = {
         "trained_by": "synthkit.restore.train (recipes/restore_train)",
         "seed": config.seed,
@@ -449,7 +451,7 @@ def train(config: TrainConfig, progress: bool = True, stop_after: str | None = N
 
 
 def _run_stage(model, stage, sc: StageConfig, maker: PairMaker, loss_fn, path: Path, state, run_dir: Path,
-               device: str, workers: int, progress: bool) -> dict[str, Any]:
+               device: str, workers: int, progress: bool, stop: int | None = None) -> dict[str, Any]:
     import torch
 
     model.train()
@@ -462,6 +464,8 @@ def _run_stage(model, stage, sc: StageConfig, maker: PairMaker, loss_fn, path: P
         opt.load_state_dict(state["optimizer"])
         start = int(state["step"])
         seconds_before = float(state.get("info", {}).get("seconds", 0.0))
+        if state.get("torch_rng") is not None:
+            torch.set_rng_state(state["torch_rng"].cpu())  # dropout draws continue as if never stopped
     log = _Log(run_dir, stage, start)
     n = int(sc.segment_seconds * model.sample_rate)
     _say(progress, f"restore-train: stage {stage}: steps {start}..{sc.steps}")
@@ -495,8 +499,10 @@ def _run_stage(model, stage, sc: StageConfig, maker: PairMaker, loss_fn, path: P
             log.write(row)
             _say(progress, f"  {stage} {done}/{sc.steps} loss {row['loss']:.4f} ({row['sec_per_step']:.2f} s/step)")
             acc, acc_n, t_log = {}, 0, now
-        if done % sc.checkpoint_every == 0 and done < sc.steps:
+        if (done % sc.checkpoint_every == 0 or done == stop) and done < sc.steps:
             _save_state(path, model, opt, done, False, {"info": {"seconds": seconds_before + time.monotonic() - t0}})
+        if done == stop:
+            return {}
     info = {"seconds": round(seconds_before + time.monotonic() - t0, 1)}
     _save_state(path, model, opt, sc.steps, True, {"info": info})
     model.eval()
