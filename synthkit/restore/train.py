@@ -267,7 +267,8 @@ def _lr_at(step: int, sc: StageConfig) -> float:
 
 
 class _Log:
-    """Appends rows to ``<stage>/log.csv`` and ``log.jsonl``; on resume, drops rows past ``step``."""
+    """Appends rows to ``<stage>/log.csv`` and ``log.jsonl``; on resume, drops rows logged after the
+    state it resumes from (those steps are trained again)."""
 
     def __init__(self, run_dir: Path, stage: str, resume_step: int) -> None:
         self.csv_path = run_dir / stage / LOG_NAME
@@ -287,12 +288,12 @@ class _Log:
         if not line.endswith("\n"):
             return False
         if is_csv:
-            return i == 0 or int(line.split(",", 1)[0]) < resume_step
+            return i == 0 or int(line.split(",", 1)[0]) <= resume_step  # "step" counts steps done
         try:
             row = json.loads(line)
         except ValueError:
             return False
-        return row.get("stage") != stage or int(row.get("step", 0)) < resume_step
+        return row.get("stage") != stage or int(row.get("step", 0)) <= resume_step
 
     def write(self, row: dict[str, Any]) -> None:
         self.csv_path.parent.mkdir(parents=True, exist_ok=True)
