@@ -71,6 +71,31 @@ CHECKS: list[Callable[[], Check]] = [
 ]
 
 
+def _restore_checkpoint() -> Check:
+    from .restore.model import DEFAULT_CHECKPOINT
+
+    if not DEFAULT_CHECKPOINT.is_file():
+        return Check("restore checkpoint", False, f"default restoration model missing ({DEFAULT_CHECKPOINT})",
+                     "reinstall synthkit, or train one: recipes/restore_train/run.sh --install")
+    try:
+        from .restore.model import read_bundle
+
+        b = read_bundle(DEFAULT_CHECKPOINT)
+    except Exception as exc:  # SynthkitError, or torch missing
+        return Check("restore checkpoint", False, f"default restoration model unusable: {exc}",
+                     "pip install 'synthkit[quality]'")
+    size = DEFAULT_CHECKPOINT.stat().st_size / 2**20
+    feats = b["config"].get("features", {}).get("type", "?")
+    return Check("restore checkpoint", True, f"default restoration model: {b['sample_rate']} Hz, {feats} features, "
+                 f"{size:.1f} MiB")
+
+
+CHECKS += [
+    package("transformers", "transformers", "transformers", "quality", "pretrained speech-encoder features (restore)"),
+    _restore_checkpoint,
+]
+
+
 def run_checks() -> list[Check]:
     out = []
     for c in CHECKS:

@@ -76,6 +76,34 @@ def test_coloured_noise_without_files(color):
     assert lo < ratio < hi
 
 
+def test_shaped_noise_follows_its_recorded_envelope():
+    x = speechlike(seconds=2.0)
+    y, [rec] = one_step(type="noise", snr_db=[0, 0], colors=["shaped"]).apply(x, SR, 4)
+    assert rec["color"] == "shaped" and len(rec["shape_db"]) == 8
+    n = y - x
+    points = np.geomspace(50.0, SR / 2, 8)
+    # the band around the loudest envelope point holds more energy than the one around the quietest
+    hi, lo = int(np.argmax(rec["shape_db"][1:-1])) + 1, int(np.argmin(rec["shape_db"][1:-1])) + 1
+    e = [band_energy(n, points[k] * 0.9, points[k] * 1.1) / (points[k] * 0.2) for k in (hi, lo)]
+    assert e[0] > e[1]
+
+
+def test_babble_mixes_several_recorded_talkers():
+    require_shared()
+    from .conftest import LIBRISPEECH
+
+    step = {"type": "noise", "p": 1, "snr_db": [5, 5], "p_babble": 1.0, "talkers": [4, 4],
+            "babble_dir": str(LIBRISPEECH / "librispeech_train-clean-100")}
+    d = Degrader(load_degrade({"steps": [step]}))
+    x = speechlike(seconds=2.0)
+    y, [rec] = d.apply(x, SR, 0)
+    assert len(rec["babble"]) == 4 and len({t["file"] for t in rec["babble"]}) == 4
+    assert all(t["file"].endswith(".flac") and -6 <= t["gain_db"] <= 0 for t in rec["babble"])
+    snr = 10 * np.log10(np.sum(x ** 2) / np.sum((y - x) ** 2))
+    assert snr == pytest.approx(5.0, abs=0.2)
+    assert np.array_equal(replay(x, SR, [rec]), y)
+
+
 def test_reverb_keeps_the_clip_aligned_and_adds_a_tail():
     require_shared()
     x = speechlike(seconds=3.0)
