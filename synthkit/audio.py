@@ -68,6 +68,13 @@ def _wav_header(n_bytes: int, sr: int, channels: int = 1, width: int = 2) -> byt
                        sr * channels * width, channels * width, 8 * width, b"data", n_bytes)
 
 
+def wav_bytes(x: np.ndarray, sr: int) -> bytes:
+    """A mono 16-bit PCM WAV file in memory (the same bytes :func:`save_wav` writes)."""
+    pcm = x if np.asarray(x).dtype == np.int16 else float_to_int16(x)
+    data = np.ascontiguousarray(pcm, dtype="<i2").tobytes()
+    return _wav_header(len(data), int(sr)) + data
+
+
 def save_wav(path: str | os.PathLike, x: np.ndarray, sr: int) -> None:
     """Write mono 16-bit PCM WAV atomically: a temporary name in the same folder, then rename.
 

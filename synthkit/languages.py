@@ -64,13 +64,11 @@ class LanguageChoice:
 @lru_cache(maxsize=1)
 def espeak_languages() -> dict[str, str]:
     """espeak-ng language code -> voice name, for every voice the shipped data holds."""
-    from .tts.espeak_lib import list_voices
+    from .tts.espeak_lib import voice_for_language
+    from .tts.espeak_phonemes import has_dictionary
 
-    out: dict[str, str] = {}
-    for v in list_voices():
-        for lang in v.languages:
-            out.setdefault(lang, v.name)
-    return out
+    # a voice whose pronunciation dictionary is not in the shipped data (fo, kaa, xex) cannot speak
+    return {lang: v.name for lang, v in sorted(voice_for_language().items()) if has_dictionary(v.identifier)}
 
 
 @lru_cache(maxsize=1)
@@ -95,16 +93,25 @@ def _iso(code: str) -> tuple[str, str | None, str] | None:
     return lang.alpha_3, getattr(lang, "alpha_2", None), lang.name
 
 
+def _primary(code: str) -> str:
+    """The code espeak-ng's preferred voice for ``code`` is filed under ('en' -> 'en-gb'): the one
+    phonemizer and the voice inventories know."""
+    from .tts.espeak_lib import voice_for_language
+
+    v = voice_for_language().get(code)
+    return v.languages[0] if v and v.languages else code
+
+
 def _espeak_code_for(iso3: str, iso1: str | None) -> str | None:
     langs = espeak_languages()
     for c in (iso1, iso3, ALIASES.get(iso3)):
         if c and c in langs:
-            return c
+            return _primary(c)
     alias = ALIASES.get(iso3)
     if alias:
         info = _iso(alias)
         if info and info[1] in langs:
-            return info[1]
+            return _primary(info[1])
     return None
 
 
@@ -120,6 +127,8 @@ def resolve(code: str, g2p: str = "auto") -> LanguageChoice:
     code = code.strip()
     if not code:
         raise SynthkitError("--lang is empty; give an ISO 639-1/639-3, espeak-ng or epitran code")
+    if g2p.startswith("rules:"):
+        return _with_rules(code, g2p)
     ep = {c.lower(): c for c in epitran_codes()}
     es = {c.lower(): c for c in espeak_languages()}
     low = code.lower()
@@ -130,7 +139,7 @@ def resolve(code: str, g2p: str = "auto") -> LanguageChoice:
         choice = LanguageChoice(code, info[0], info[1], info[2], script, f"epitran:{epi}",
                                 _espeak_code_for(info[0], info[1]))
     elif low in es:
-        ecode = es[low]
+        ecode = _primary(es[low])
         info = _iso(ecode.split("-")[0]) or (ecode, None, espeak_languages()[ecode])
         choice = LanguageChoice(code, info[0], info[1], info[2], ESPEAK_SCRIPTS.get(ecode, "Latn"),
                                 f"espeak:{ecode}", ecode)
@@ -154,6 +163,19 @@ def resolve(code: str, g2p: str = "auto") -> LanguageChoice:
                 "write a rules file and pass --g2p rules:FILE"
             )
     return _apply_g2p_preference(choice, g2p)
+
+
+def _with_rules(code: str, g2p: str) -> LanguageChoice:
+    """A language described by a rules file: any code works (ISO codes are recognised for names)."""
+    from .text.rules import script_of
+
+    path = g2p.split(":", 1)[1]
+    if not Path(path).is_file():
+        raise SynthkitError(f"G2P rules file not found: {path}")
+    low = code.lower()
+    info = _iso(low) if len(low) in (2, 3) and low.isalpha() else None
+    iso3, iso1, name = info if info else (low, None, code)
+    return LanguageChoice(code, iso3, iso1, name, script_of(path), g2p, _espeak_code_for(iso3, iso1))
 
 
 def _apply_g2p_preference(choice: LanguageChoice, g2p: str) -> LanguageChoice:

@@ -26,11 +26,12 @@ from .errors import SynthkitError
 from .languages import LanguageChoice, resolve
 from .manifest import MANIFEST_NAME, ManifestWriter, Utterance
 from .rng import derive_seed, seeded_random
-from .text import ipa
+from .text import ipa, mapping
 from .text.g2p import make_g2p
 from .text.normalize import Rejected, normalize
+from .tts import backends
 from .tts import espeak as espeak_tts
-from .tts.base import Voice
+from .tts.base import Synthesizer, Voice
 
 REJECTS_NAME = "rejects.jsonl"
 RUN_NAME = "run.json"
@@ -57,13 +58,21 @@ class SynthConfig:
     progress: bool = True
     engine: str = "local"
     engine_address: str | None = None
+    donor: str | None = None  # "auto", an espeak-ng voice, or several separated by commas
+    donors: int = 1  # with donor="auto": spread renditions over this many best donors
+    mapping: Path | None = None  # user overrides, TSV target<TAB>donor segments[<TAB>voice]
+    backend: str = backends.DEFAULT  # "espeak" or "coqui:MODEL" (see synthkit.tts.backends)
+    references: tuple[Path, ...] = ()  # voice-cloning reference clips (coqui XTTS / YourTTS)
 
 
 @dataclass(frozen=True)
 class Job:
     line: int
-    text: str
+    source: str  # the line as written
+    text: str  # normalized
+    words: tuple[tuple[str, ...], ...]  # IPA segments per word, from the G2P
     renditions: tuple[int, ...]
+    reject: str | None = None  # why the sentence cannot be used (passed through, so writes stay in order)
 
 
 @dataclass
@@ -75,6 +84,9 @@ class Summary:
     rejects: int = 0
     wall_s: float = 0.0
     language: str = ""
+    donors: list[str] = field(default_factory=list)
+    mapping_cost_mean: float | None = None  # over the manifest's rows, when rendered through donors
+    unmapped: dict[str, int] = field(default_factory=dict)  # target segment -> rows it was unmapped in
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -85,8 +97,13 @@ class Summary:
     def text(self) -> str:
         d = self.to_dict()
         speed = f"{d['audio_s_per_wall_s']:.1f} audio s per wall s" if d["audio_s_per_wall_s"] else "nothing new"
-        return (f"{self.clips} clips ({d['hours']:.3f} h; {self.new_clips} new), {self.rejects} rejects, "
-                f"{self.wall_s:.1f} s wall, {speed}")
+        out = (f"{self.clips} clips ({d['hours']:.3f} h; {self.new_clips} new), {self.rejects} rejects, "
+               f"{self.wall_s:.1f} s wall, {speed}")
+        if self.donors:
+            unmapped = ", ".join(f"{k} ({v})" for k, v in self.unmapped.items()) or "none"
+            out += (f"\ndonors: {', '.join(self.donors)}; mean mapping cost {self.mapping_cost_mean:.4f}; "
+                    f"unmapped segments (rows): {unmapped}")
+        return out
 
 
 # --- validation before any work -----------------------------------------------------------------
@@ -111,9 +128,14 @@ def _text_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def settings(config: SynthConfig, choice: LanguageChoice, text_sha: str) -> dict[str, Any]:
-    """Everything that shapes the output; a resumed run must match it exactly."""
+def settings(config: SynthConfig, choice: LanguageChoice, text_sha: str, donor_plan: DonorPlan | None = None,
+             coqui: Any = None) -> dict[str, Any]:
+    """Everything that shapes the output; a resumed run must match it exactly. (The espeak-ng default
+    adds no backend keys, so its settings are what they were before backends existed.)"""
     return {
+        **(coqui.settings() if coqui is not None else {}),
+        **({"donors": donor_plan.voices, "mapping_sha256": donor_plan.mapping_sha, "tonal": donor_plan.tonal}
+           if donor_plan else {}),
         "format": FORMAT,
         "language": choice.requested,
         "g2p": choice.g2p,
@@ -153,10 +175,74 @@ def check_out_dir(out: Path, wanted: dict[str, Any]) -> None:
 
 
 @dataclass(frozen=True)
+class DonorPlan:
+    """Which donor voices render the text and how (decided once, before any work)."""
+
+    voices: list[str]
+    scores: list[dict[str, Any]]  # ranking entries of the chosen donors
+    tonal: bool
+    mapping_sha: str | None
+    # per donor: (mapper with every segment of the text already mapped, IPA -> mnemonic); shipped to
+    # workers so they need no feature table
+    mappers: dict[str, tuple[Any, dict[str, str]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Prepared:
     config: SynthConfig
     choice: LanguageChoice
     settings: dict[str, Any]
+    donor_plan: DonorPlan | None = None
+    coqui: Any = None  # synthkit.tts.coqui.CoquiPlan with --backend coqui:MODEL
+
+
+def plan_donors(config: SynthConfig, choice: LanguageChoice, coqui: Any = None) -> DonorPlan:
+    """Measure the text's inventory and choose the donor voices (``--donor``/``--donors``); with a
+    coqui backend the donor is its model."""
+    from .donors import mapper_for, rank_donors
+    from .text.inventory import measure_file
+    from .tts.espeak_phonemes import inventory as espeak_inventory
+
+    extra: dict[str, Any] = {}
+
+    def inventory(voice: str):
+        return extra[voice] if voice in extra else espeak_inventory(voice)
+
+    if config.donors < 1:
+        raise SynthkitError("--donors must be at least 1")
+    mapping_sha = None
+    if config.mapping is not None:
+        if not config.mapping.is_file():
+            raise SynthkitError(f"--mapping file not found: {config.mapping}")
+        mapping_sha = hashlib.sha256(config.mapping.read_bytes()).hexdigest()
+    target = measure_file(config.text_path, make_g2p(choice.g2p), choice.iso639_3, choice.iso639_1, choice.script)
+    if coqui is not None:
+        from .tts.coqui import donor_inventory
+
+        if config.donors != 1:
+            raise SynthkitError("--donors does not apply to a coqui donor: the model is the one donor")
+        inv = donor_inventory(coqui.info)
+        extra[inv.voice] = inv
+        ranking = rank_donors(target, voices=[], extra=[inv], overrides_path=config.mapping)
+    elif config.donor == "auto":
+        ranking = rank_donors(target, overrides_path=config.mapping)[: config.donors]
+    else:
+        names = [v.strip() for v in (config.donor or "").split(",") if v.strip()]
+        if not names:
+            raise SynthkitError("--donor is empty; give 'auto' or an espeak-ng voice such as 'sw'")
+        if config.donors != 1 and config.donors != len(names):
+            raise SynthkitError("--donors counts the automatic choice; with named donors, list them: --donor sw,it")
+        ranking = rank_donors(target, voices=[inventory(n).voice for n in names], overrides_path=config.mapping)
+        order = {inventory(n).voice: i for i, n in enumerate(names)}
+        ranking.sort(key=lambda s: order[s.voice])
+    mappers = {}
+    for s in ranking:
+        inv = inventory(s.voice)
+        mapper = mapper_for(inv, config.mapping)
+        for seg in target.counts:
+            mapper.map(seg)
+        mappers[s.voice] = (mapper, inv.ipa_to_mnemonic)
+    return DonorPlan([s.voice for s in ranking], [s.to_dict() for s in ranking], target.tonal, mapping_sha, mappers)
 
 
 def prepare(config: SynthConfig) -> Prepared:
@@ -168,15 +254,38 @@ def prepare(config: SynthConfig) -> Prepared:
     if not 8000 <= config.sample_rate <= 48000:
         raise SynthkitError(f"--sample-rate {config.sample_rate} is outside 8000-48000 Hz")
     choice = resolve(config.language, config.g2p)
-    if choice.voice is None:
+    backend, coqui = _backend(config)
+    if backend == backends.DEFAULT and choice.voice is None and not config.donor:
         raise SynthkitError(f"no voice speaks {choice.name} ({choice.iso639_3}); render it through a donor voice "
                             "with --donor auto (or name one, e.g. --donor sw)")
     espeak_tts.check_variants(config.variants)
     make_g2p(choice.g2p)  # fail now, not in a worker, if the G2P cannot be built
     text_sha = _text_sha256(config.text_path)
-    wanted = settings(config, choice, text_sha)
+    coqui_plan = None
+    if coqui is not None:
+        from .tts.coqui import plan as coqui_plan_for
+
+        coqui_plan = coqui_plan_for(coqui, choice, config.references)
+    donor_plan = plan_donors(config, choice, coqui_plan) if config.donor else None
+    wanted = settings(config, choice, text_sha, donor_plan, coqui_plan)
     check_out_dir(config.out_dir, wanted)
-    return Prepared(config, choice, wanted)
+    return Prepared(config, choice, wanted, donor_plan, coqui_plan)
+
+
+def _backend(config: SynthConfig) -> tuple[str, str | None]:
+    """(backend name, coqui model or None) from ``--backend`` and ``--donor coqui:MODEL``."""
+    name, model = backends.parse(config.backend)
+    donor = (config.donor or "").strip()
+    if donor.startswith("coqui:"):
+        if name == backends.DEFAULT:
+            name, model = backends.parse(donor)
+        elif f"{name}:{model}" != donor:
+            raise SynthkitError(f"--donor {donor} and --backend {config.backend} name different models; give one")
+    elif name != backends.DEFAULT and donor:
+        raise SynthkitError(f"with --backend {config.backend} the donor is the model itself: --donor {config.backend}")
+    if config.references and name != "coqui":
+        raise SynthkitError("--reference clips are for voice cloning with --backend coqui:MODEL (XTTS, YourTTS)")
+    return name, model
 
 
 # --- the work, in worker processes --------------------------------------------------------------
@@ -190,29 +299,58 @@ def clip_id(choice: LanguageChoice, line: int, k: int) -> str:
 
 
 class _Worker:
-    """Per-process state: G2P, synthesizer and augmentation chain, built once."""
+    """Per-process state: synthesizer, augmentation chain and donor mappers, built once. (Text
+    normalization and G2P run in the driver, which reads the text in order.)"""
 
     def __init__(self, prep: Prepared) -> None:
         self.prep = prep
         self.config = prep.config
         self.choice = prep.choice
-        self.g2p = make_g2p(prep.choice.g2p)
-        self.synth = espeak_tts.EspeakSynthesizer()
+        self.coqui = prep.coqui
+        self.synth = espeak_tts.EspeakSynthesizer() if self.coqui is None else backends.BACKENDS["coqui"](self.coqui.info)
         self.augmenter = Augmenter(prep.config.augment)
+        self.mappers = prep.donor_plan.mappers if prep.donor_plan else {}
 
     def process(self, job: Job) -> tuple[list[Utterance], list[dict[str, Any]]]:
         cfg, choice = self.config, self.choice
         sid = sentence_id(choice, job.line)
-        try:
-            text = normalize(job.text, choice.iso639_3, choice.iso639_1, choice.script, cfg.max_chars)
-            words = self.g2p.phonemize(text)
-        except Rejected as exc:
-            return [], [{"id": sid, "line": job.line, "text": job.text, "reason": str(exc)}]
+        if job.reject:
+            return [], [{"id": sid, "line": job.line, "text": job.source, "reason": job.reject}]
+        text, words = job.text, [list(w) for w in job.words]
         rng = seeded_random(cfg.seed, "voices", sid)
-        voices = espeak_tts.sample_voices(rng, choice.voice, cfg.voices, cfg.variants, cfg.prosody)
+        plan, coqui = self.prep.donor_plan, self.coqui
+        if coqui is None:
+            languages = [plan.voices[k % len(plan.voices)] for k in range(cfg.voices)] if plan else choice.voice
+            voices = espeak_tts.sample_voices(rng, languages, cfg.voices, cfg.variants, cfg.prosody)
+        else:
+            voices = coqui.voices.sample(rng, cfg.voices)
+        punct = mapping.punctuation_after_words(text, len(words)) if plan or coqui else None
         rows, rejects = [], []
         for k in job.renditions:
             uid = clip_id(choice, job.line, k)
+            donor_fields: dict[str, Any] = {}
+            if plan:
+                donor = voices[k].params["voice"] if coqui is None else plan.voices[0]
+                mapper, to_mnemonic = self.mappers[donor]
+                mapped = mapping.map_sentence(words, mapper, to_mnemonic, voices[k].params.get("pitch", 50), plan.tonal)
+                if not mapped.mnemonic_words:
+                    rejects.append({"id": uid, "line": job.line, "text": job.source,
+                                    "reason": f"no segment could be mapped onto donor {donor}"})
+                    continue
+                donor_fields = {
+                    "donor": donor,
+                    "donor_phonemes": ipa.join_words(mapped.donor_words),
+                    "mapping_cost": round(mapped.cost, 5),
+                    "unmapped": mapped.unmapped,
+                    "render_text": mapped.render_text(punct if punct else [""] * (len(mapped.mnemonic_words) - 1) + ["."])
+                    if coqui is None else coqui.input_fields(mapped.donor_words, punct)["render_text"],
+                }
+            elif coqui is not None:
+                donor_fields = coqui.input_fields(words, punct)
+            if coqui is not None and coqui.info.input == "phonemes" and not donor_fields.get("render_text"):
+                rejects.append({"id": uid, "line": job.line, "text": job.source,
+                                "reason": f"no phoneme of the sentence is among the symbols of {coqui.info.model}"})
+                continue
             base = {
                 "language": choice.iso639_3,
                 "speaker": voices[k].speaker,
@@ -223,25 +361,27 @@ class _Worker:
                 "seed": derive_seed(cfg.seed, uid),
                 "line": job.line,
                 "rendition": k,
+                **donor_fields,
                 **voices[k].params,
             }
             try:
                 row = render_clip(Utterance(uid, f"{WAV_DIR}/{uid}.wav", None, text, base), cfg.out_dir,
                                   self.synth, self.augmenter, cfg.max_seconds)
             except Rejected as exc:
-                rejects.append({"id": uid, "line": job.line, "text": job.text, "reason": str(exc)})
+                rejects.append({"id": uid, "line": job.line, "text": job.source, "reason": str(exc)})
                 continue
             rows.append(row)
         return rows, rejects
 
 
-def render_clip(row: Utterance, out_dir: Path, synth: espeak_tts.EspeakSynthesizer, augmenter: Augmenter | None,
+def render_clip(row: Utterance, out_dir: Path, synth: Synthesizer, augmenter: Augmenter | None,
                 max_seconds: float | None = None, records: list[dict] | None = None) -> Utterance:
-    """Render, resample, augment and save one clip; return its finished row.
+    """Render, resample, augment and save one clip; return its finished row. ``synth`` is the row's
+    backend (``backend`` key).
 
     With ``records`` the augmentation is replayed from them instead of sampled (see
     :func:`regenerate`). Raises :class:`Rejected` for a clip that cannot be made."""
-    voice = espeak_tts.voice_from_row(row.fields)
+    voice = backends.voice_from_row(row.fields)
     render_text = row.get("render_text") or row.text
     audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")))
     if audio.samples.size == 0:
@@ -265,11 +405,11 @@ def render_clip(row: Utterance, out_dir: Path, synth: espeak_tts.EspeakSynthesiz
 def regenerate(row: Utterance, out_path: str | os.PathLike) -> Path:
     """Re-make one clip from its manifest row alone (voice, prosody, text, sample rate, and the
     recorded augmentation values) and write it to ``out_path``. Bit-identical to the original."""
-    if row.get("backend") != espeak_tts.BACKEND:
+    if row.get("backend") not in backends.BACKENDS:
         raise SynthkitError(f"row {row.id}: regenerating clips of backend {row.get('backend')!r} is not supported")
     out_path = Path(out_path)
     target = row.with_fields(audio_filepath=str(out_path.resolve()))
-    render_clip(target, out_path.parent, espeak_tts.EspeakSynthesizer(), None, None, list(row.get("augment") or []))
+    render_clip(target, out_path.parent, backends.for_row(row.fields), None, None, list(row.get("augment") or []))
     return out_path
 
 
@@ -313,19 +453,31 @@ def run(prep: Prepared) -> Summary:
     summary = Summary(language=prep.choice.describe())
     choice = prep.choice
     with ManifestWriter(out / MANIFEST_NAME) as manifest, ManifestWriter(out / REJECTS_NAME) as rejects:
-        def jobs() -> Iterator[Job]:
-            for n, text in _read_lines(cfg.text_path):
+        g2p = make_g2p(choice.g2p)
+
+        def pending() -> Iterator[tuple[int, str, tuple[int, ...]]]:
+            for n, source in _read_lines(cfg.text_path):
                 if sentence_id(choice, n) in rejects:
                     continue
                 need = tuple(k for k in range(cfg.voices)
                              if clip_id(choice, n, k) not in manifest and clip_id(choice, n, k) not in rejects)
                 if need:
-                    yield Job(n, text, need)
+                    yield n, source, need
+
+        def jobs() -> Iterator[Job]:
+            for n, source, need in pending():
+                # runs in the pool's feeder thread: it only reads, every write happens in this thread
+                try:
+                    text = normalize(source, choice.iso639_3, choice.iso639_1, choice.script, cfg.max_chars)
+                    words = g2p.phonemize(text)
+                except Rejected as exc:
+                    yield Job(n, source, "", (), need, reject=str(exc))
+                    continue
+                yield Job(n, source, text, tuple(tuple(w) for w in words), need)
 
         total = sum(1 for _ in _read_lines(cfg.text_path))
         bar = _progress(total, cfg.progress)
-        done_before = total - sum(1 for _ in jobs())
-        bar.update(done_before)
+        bar.update(total - sum(1 for _ in pending()))
         for rows, rejected in _map(prep, jobs()):
             for r in rows:
                 manifest.write(r)
@@ -337,7 +489,18 @@ def run(prep: Prepared) -> Summary:
         bar.close()
         summary.clips = len(manifest)
         summary.rejects = len(rejects)
-    summary.total_audio_s = sum(u.duration or 0.0 for u in _iter_rows(out / MANIFEST_NAME))
+    costs: list[float] = []
+    unmapped: dict[str, int] = {}
+    for u in _iter_rows(out / MANIFEST_NAME):
+        summary.total_audio_s += u.duration or 0.0
+        if u.get("mapping_cost") is not None:
+            costs.append(float(u["mapping_cost"]))
+            for seg in u.get("unmapped") or []:
+                unmapped[seg] = unmapped.get(seg, 0) + 1
+    if prep.donor_plan:
+        summary.donors = list(prep.donor_plan.voices)
+        summary.mapping_cost_mean = round(sum(costs) / len(costs), 5) if costs else None
+        summary.unmapped = dict(sorted(unmapped.items(), key=lambda kv: -kv[1]))
     summary.wall_s = time.monotonic() - t0
     (out / "summary.json").write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
     return summary

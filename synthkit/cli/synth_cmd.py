@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from . import main
+from .engine_opts import check_engine, engine_options
 
 
 @main.command()
@@ -19,28 +20,41 @@ from . import main
 @click.option("--noise-dir", type=click.Path(path_type=Path), help="Background-noise folder for the augment preset.")
 @click.option("--rir-dir", type=click.Path(path_type=Path), help="Room-impulse-response folder for the augment preset.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes.")
+@engine_options
 @click.option("--seed", default=0, show_default=True, type=int, help="Run seed; every random choice derives from it and the clip id.")
 @click.option("--sample-rate", default=16000, show_default=True, type=int, help="Output sample rate (Hz).")
 @click.option("--g2p", default="auto", show_default=True, help="auto, espeak, epitran, or a spec such as epitran:swa-Latn.")
 @click.option("--max-seconds", default=30.0, show_default=True, type=float, help="Reject clips longer than this.")
+@click.option("--backend", default="espeak", show_default=True, help="Synthesizer: espeak, or coqui:MODEL (a coqui model name, mms, or a model folder).")
+@click.option("--reference", "references", multiple=True, type=click.Path(path_type=Path), help="Reference clip to clone a voice from (coqui XTTS/YourTTS); repeat for more speakers.")
+@click.option("--donor", help="Render through donor voice(s): 'auto' (best ranked), espeak-ng voices ('sw' or 'sw,it'), or coqui:MODEL (a phoneme VITS).")
+@click.option("--donors", default=1, show_default=True, type=click.IntRange(1, 50), help="With --donor auto: spread renditions over the K best donors.")
+@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping overrides, TSV: target<TAB>donor segments[<TAB>voice].")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def synth(language, text_path, out_dir, voices, augment, noise_dir, rir_dir, workers, seed, sample_rate, g2p,
-          max_seconds, as_json, quiet):
+def synth(language, text_path, out_dir, voices, augment, noise_dir, rir_dir, workers, engine, address, seed,
+          sample_rate, g2p, max_seconds, backend, references, donor, donors, mapping, as_json, quiet):
     """Make a synthetic speech corpus for a language from a text file."""
     from ..augment import load_augment
     from ..errors import SynthkitError
     from ..synth import SynthConfig, prepare, run
 
+    check_engine(engine, address)
     for opt, d in (("--noise-dir", noise_dir), ("--rir-dir", rir_dir)):
         if d is not None and not d.is_dir():
             raise SynthkitError(f"{opt} {d} is not a folder")
     aug = load_augment(augment, str(noise_dir) if noise_dir else None, str(rir_dir) if rir_dir else None)
     config = SynthConfig(language=language, text_path=text_path, out_dir=out_dir, voices=voices, augment=aug,
                          seed=seed, sample_rate=sample_rate, workers=workers, g2p=g2p, max_seconds=max_seconds,
-                         progress=not quiet)
+                         progress=not quiet, donor=donor, donors=donors, mapping=mapping, engine=engine,
+                         engine_address=address, backend=backend, references=tuple(references))
     prep = prepare(config)
     click.echo(f"synthkit synth: {prep.choice.describe()}", err=True)
+    if prep.coqui is not None:
+        click.echo(f"synthkit synth: rendering with {prep.coqui.info.describe()}", err=True)
+    if prep.donor_plan:
+        chosen = ", ".join(f"{s['voice']} (cost {s['cost']:.4f}, exact {s['coverage']:.0%})" for s in prep.donor_plan.scores)
+        click.echo(f"synthkit synth: rendering through donor voice(s) {chosen}", err=True)
     summary = run(prep)
     click.echo(json.dumps(summary.to_dict(), indent=2) if as_json else summary.text())
 

@@ -13,10 +13,22 @@ from . import main
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--resolve", "code", help="Show how one --lang code resolves (G2P and voice).")
 @click.option("--variants", is_flag=True, help="Also list espeak-ng voice variants.")
-def languages(as_json, code, variants):
-    """What each G2P and voice covers (offline)."""
+@click.option("--coqui", "coqui_only", is_flag=True, help="List only coqui-tts models, each with its licence.")
+def languages(as_json, code, variants, coqui_only):
+    """What each G2P and voice covers (offline), and the coqui-tts models with their licences."""
     from ..languages import coverage, resolve
+    from ..tts import coqui_catalog as coqui
     from ..tts.espeak_lib import list_variants
+
+    if coqui_only:
+        models = coqui.coverage()
+        if as_json:
+            click.echo(json.dumps(models, indent=2, ensure_ascii=False))
+        elif not models:
+            click.echo("coqui-tts is not installed: pip install 'synthkit[coqui]' (or run ./setup.sh)")
+        else:
+            click.echo(_coqui_text(models, full=True))
+        return
 
     if code:
         choice = resolve(code)
@@ -25,6 +37,7 @@ def languages(as_json, code, variants):
     cov = coverage()
     if variants:
         cov["espeak_variants"] = list(list_variants())
+    cov["coqui_models"] = coqui.coverage()
     if as_json:
         click.echo(json.dumps(cov, indent=2, ensure_ascii=False))
         return
@@ -36,6 +49,28 @@ def languages(as_json, code, variants):
     if variants:
         click.echo(f"\nespeak-ng variants ({len(cov['espeak_variants'])}):")
         click.echo(_columns(cov["espeak_variants"]))
+    if cov["coqui_models"]:
+        click.echo("\n" + _coqui_text(cov["coqui_models"], full=False))
+
+
+def _coqui_text(models: list[dict], full: bool) -> str:
+    """coqui-tts models grouped by licence (non-commercial ones marked)."""
+    from ..tts.coqui_catalog import license_label
+
+    by: dict[str, list[str]] = {}
+    for m in models:
+        by.setdefault(license_label(m["license"]), []).append(m["name"].removeprefix("tts_models/") +
+                                                              ("" if m["renders"] else "*"))
+    head = (f"coqui-tts models ({len(models)}; --backend coqui:tts_models/NAME, downloaded on first use; "
+            "MMS: --backend coqui:mms for --lang), by licence:")
+    lines = [head]
+    for lic in sorted(by, key=lambda k: (-len(by[k]), k)):
+        names = by[lic] if full else by[lic][:6] + ([f"... {len(by[lic]) - 6} more"] if len(by[lic]) > 6 else [])
+        lines.append(f"  {lic} ({len(by[lic])}): " + ", ".join(names))
+    lines.append("  * needs a separate vocoder: not rendered by synthkit (it renders VITS, YourTTS, XTTS, MMS)")
+    if not full:
+        lines.append("  (all of them: synthkit languages --coqui)")
+    return "\n".join(lines)
 
 
 def _columns(items: list[str], width: int = 100) -> str:

@@ -2,8 +2,10 @@
 
 Every stage that parallelizes (synth, score, restore) goes through :func:`map_ordered`, so an engine
 can be swapped without touching the stage: ``local`` is a process pool on this machine (see
-:mod:`synthkit.engine.local`). Stages write results as they arrive, in order, which makes their
-output independent of the engine and of the number of workers, and makes every run resumable.
+:mod:`synthkit.engine.local`), ``ray`` runs shards of the stream on Ray actors, on one machine or
+a cluster (``address``; see :mod:`synthkit.engine.ray`). Stages write results as they arrive, in
+order, which makes their output independent of the engine and of the number of workers, and makes
+every run resumable.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ..errors import SynthkitError
 T = TypeVar("T")
 R = TypeVar("R")
 
-ENGINES = ("local",)
+ENGINES = ("local", "ray")
 
 
 def map_ordered(
@@ -36,4 +38,8 @@ def map_ordered(
         from .local import map_ordered as local_map
 
         return local_map(fn, items, workers, initializer, initargs)
+    if engine == "ray":
+        from .ray import map_ordered as ray_map
+
+        return ray_map(fn, items, workers, initializer, initargs, address=address)
     raise SynthkitError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")

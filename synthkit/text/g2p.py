@@ -3,6 +3,8 @@
 * ``espeak:<voice-language>`` — espeak-ng through phonemizer, using the library and data shipped in
   the ``espeakng-loader`` wheel. espeak-ng itself says where each phoneme ends; stress marks are kept
   on the stressed vowel (``ˈa``).
+* ``rules:<path>`` — a grapheme-to-IPA rules file and optional lexicon (:mod:`synthkit.text.rules`),
+  for a language no published G2P covers.
 * ``epitran:<code>`` — epitran maps such as ``swa-Latn`` or ``yor-Latn`` (with tones kept as
   diacritics on the vowel). A letter the map does not cover rejects the sentence.
 
@@ -72,6 +74,11 @@ class EspeakG2P:
         return words
 
 
+#: Letters some epitran maps leave out, with their IPA (checked against the languages' orthographies).
+#: epitran's hau-Latn map has no rule for 'z' (Hausa /z/), so every word with a z would be rejected.
+EPITRAN_PATCHES: dict[str, dict[str, str]] = {"hau-Latn": {"z": "z"}}
+
+
 class EpitranG2P:
     def __init__(self, code: str) -> None:
         try:
@@ -84,11 +91,20 @@ class EpitranG2P:
             self._epi = epitran.Epitran(code, tones=True)
         except Exception as exc:  # epitran raises a zoo of types for unknown codes
             raise SynthkitError(f"epitran has no usable map {code!r}: {exc}") from None
+        from .mapping import share_feature_table
+
+        share_feature_table(getattr(self._epi.epi, "ft", None) or None)
 
     def phonemize(self, text: str) -> list[list[str]]:
         words: list[list[str]] = [[]]
         unmapped: list[str] = []
+        patch = EPITRAN_PATCHES.get(self.code, {})
         for cat, _upper, orth, phon, segs in self._epi.word_to_tuples(text):
+            if cat == "L" and not phon and orth.lower() in patch:
+                phon, segs = patch[orth.lower()], [(patch[orth.lower()], None)]
+            if phon and "'" in phon:  # some maps write ejectives with an ASCII apostrophe
+                phon = phon.replace("'", "ʼ")
+                segs = [(x.replace("'", "ʼ"), v) for x, v in segs] if segs else segs
             if cat == "L" and phon:
                 words[-1].extend(s for s, _ in segs if s) if segs else words[-1].append(phon)
             elif cat == "M" and words[-1]:  # tone or other diacritic written on the letter before
@@ -112,7 +128,13 @@ def _needs_resegment(word: list[str]) -> bool:
     return any(s and (unicodedata.category(s[0]) == "Mn" or s[0] in ipa.POST_MODIFIERS) for s in word)
 
 
-G2P_FACTORIES: dict[str, Callable[[str], G2P]] = {"espeak": EspeakG2P, "epitran": EpitranG2P}
+def _rules(path: str) -> G2P:
+    from .rules import RulesG2P
+
+    return RulesG2P(path)
+
+
+G2P_FACTORIES: dict[str, Callable[[str], G2P]] = {"espeak": EspeakG2P, "epitran": EpitranG2P, "rules": _rules}
 
 
 @lru_cache(maxsize=16)

@@ -45,13 +45,15 @@ def check_variants(variants: tuple[str, ...]) -> None:
         raise SynthkitError(f"unknown espeak-ng variant(s) {', '.join(bad)}; see 'synthkit languages --variants'")
 
 
-def sample_voices(rng: random.Random, language: str, n: int, variants: tuple[str, ...] = DEFAULT_VARIANTS,
-                  prosody: ProsodyRanges = ProsodyRanges()) -> list[Voice]:
-    """``n`` voices for one sentence: distinct variants while the pool lasts, prosody drawn per voice."""
+def sample_voices(rng: random.Random, language: str | list[str], n: int,
+                  variants: tuple[str, ...] = DEFAULT_VARIANTS, prosody: ProsodyRanges = ProsodyRanges()) -> list[Voice]:
+    """``n`` voices for one sentence: distinct variants while the pool lasts, prosody drawn per voice.
+    ``language`` is one espeak-ng language for all, or one per rendition (donor voices)."""
+    langs = [language] * n if isinstance(language, str) else list(language)
     pool = list(variants) or [""]
     picks = rng.sample(pool, n) if n <= len(pool) else [rng.choice(pool) for _ in range(n)]
     voices = []
-    for variant in picks:
+    for variant, language in zip(picks, langs):
         name = f"{language}+{variant}" if variant else language
         params = {
             "voice": language,

@@ -142,6 +142,7 @@ class VoiceInfo:
     identifier: str
     languages: tuple[str, ...]
     gender: int
+    priorities: tuple[int, ...] = ()  # espeak-ng's preference per language (lower is preferred)
 
 
 class _Session:
@@ -210,7 +211,7 @@ class _Session:
         i = 0
         while arr[i]:
             v = arr[i].contents
-            langs = []
+            langs, prios = [], []
             p = v.languages
             while p:
                 prio = ctypes.string_at(p, 1)[0]
@@ -218,10 +219,10 @@ class _Session:
                     break
                 s = ctypes.string_at(p + 1)
                 langs.append(s.decode("utf-8"))
+                prios.append(int(prio))
                 p += 1 + len(s) + 1
-            voices.append(
-                VoiceInfo(v.name.decode("utf-8"), v.identifier.decode("utf-8"), tuple(langs), int(v.gender))
-            )
+            voices.append(VoiceInfo(v.name.decode("utf-8"), v.identifier.decode("utf-8"), tuple(langs),
+                                    int(v.gender), tuple(prios)))
             i += 1
         return voices
 
@@ -267,13 +268,21 @@ def list_voices() -> tuple[VoiceInfo, ...]:
 
 
 @lru_cache(maxsize=1)
-def _identifiers() -> dict[str, str]:
-    ids: dict[str, str] = {}
+def voice_for_language() -> dict[str, VoiceInfo]:
+    """Language code -> the voice espeak-ng prefers for it (lowest priority number, then name)."""
+    best: dict[str, tuple[int, str, VoiceInfo]] = {}
     for v in list_voices():
-        if v.identifier == v.identifier.lower():  # espeak-ng lower-cases the name before looking for the file
-            for lang in v.languages:
-                ids.setdefault(lang, v.identifier)
-    return ids
+        for lang, prio in zip(v.languages, v.priorities or (5,) * len(v.languages)):
+            key = (prio, v.identifier, v)
+            if lang not in best or key[:2] < best[lang][:2]:
+                best[lang] = key
+    return {lang: k[2] for lang, k in best.items()}
+
+
+@lru_cache(maxsize=1)
+def _identifiers() -> dict[str, str]:
+    # espeak-ng lower-cases the name before looking for the file, so mixed-case files cannot be named
+    return {lang: v.identifier for lang, v in voice_for_language().items() if v.identifier == v.identifier.lower()}
 
 
 def voice_identifier(voice: str) -> str:

@@ -1,0 +1,74 @@
+"""``synthkit donors``: rank donor voices for a target text, or write a transfer matrix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from . import main
+
+
+@main.command()
+@click.option("--lang", "language", required=True, help="Target language (ISO, epitran or espeak-ng code); with --matrix, several separated by commas.")
+@click.option("--text", "text_path", type=click.Path(path_type=Path), help="Target text, one sentence per line.")
+@click.option("--g2p", default="auto", show_default=True, help="auto, espeak, epitran, or a spec (epitran:yor-Latn, rules:FILE).")
+@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping overrides TSV (target<TAB>donor segments[<TAB>voice]).")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many donors to print.")
+@click.option("--include-constructed", is_flag=True, help="Also rank constructed/fictional languages (Esperanto, Klingon, ...).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (every donor).")
+@click.option("--donor", "extra", multiple=True, help="Also rank this donor: coqui:MODEL (a VITS that reads phonemes); repeatable.")
+@click.option("--matrix", is_flag=True, help="Write a targets x donors cost matrix (CSV + heatmap PNG).")
+@click.option("--text-dir", type=click.Path(path_type=Path), help="With --matrix: folder holding <lang>.txt per target.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="With --matrix: output folder.")
+def donors(language, text_path, g2p, mapping, top, include_constructed, extra, as_json, matrix, text_dir, out_dir):
+    """Rank espeak-ng voices as donors for a language by phoneme mapping cost."""
+    from ..donors import format_ranking, rank_donors, transfer_matrix, write_matrix
+    from ..errors import SynthkitError
+    from ..languages import resolve
+    from ..text.g2p import make_g2p
+    from ..text.inventory import measure_file
+
+    def inventory_for(code: str, path: Path):
+        if not path.is_file():
+            raise SynthkitError(f"text file not found: {path}")
+        choice = resolve(code, g2p)
+        try:
+            return choice, measure_file(path, make_g2p(choice.g2p), choice.iso639_3, choice.iso639_1, choice.script)
+        except UnicodeDecodeError:
+            raise SynthkitError(f"text file {path} is not UTF-8") from None
+
+    if matrix:
+        if text_dir is None or out_dir is None:
+            raise SynthkitError("--matrix needs --text-dir DIR (with <lang>.txt files) and --out DIR")
+        codes = [c.strip() for c in language.split(",") if c.strip()]
+        targets = {c: inventory_for(c, text_dir / f"{c}.txt")[1] for c in codes}
+        codes, voices, costs = transfer_matrix(targets, include_constructed)
+        csv_path, png_path = write_matrix(out_dir, codes, voices, costs)
+        click.echo(f"{len(codes)} targets x {len(voices)} donors: {csv_path} {png_path}")
+        return
+    if text_path is None:
+        raise SynthkitError("--text FILE is required (the target text whose phonemes are mapped)")
+    choice, target = inventory_for(language, text_path)
+    scores = rank_donors(target, include_constructed=include_constructed, overrides_path=mapping,
+                         extra=[_extra_donor(spec, choice) for spec in extra])
+    if as_json:
+        click.echo(json.dumps({"language": choice.to_dict(), "inventory": target.to_dict(),
+                               "donors": [s.to_dict() for s in scores]}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{choice.describe()}; {target.sentences} sentences, {target.tokens} phoneme tokens, "
+               f"{len(target.counts)} distinct segments ({target.rejected} sentences rejected)")
+    click.echo(format_ranking(scores, top))
+
+
+def _extra_donor(spec: str, choice):
+    from ..errors import SynthkitError
+    from ..tts import backends
+
+    name, model = backends.parse(spec)
+    if name != "coqui" or not model:
+        raise SynthkitError(f"--donor {spec}: give coqui:MODEL (espeak-ng voices are ranked anyway)")
+    from ..tts.coqui import donor_inventory, resolve_model
+
+    return donor_inventory(resolve_model(model, choice))

@@ -1,0 +1,31 @@
+"""``synthkit diversity``: how different a corpus's speakers sound (speaker embeddings)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from . import main
+
+
+@main.command()
+@click.argument("manifest", type=click.Path(path_type=Path))
+@click.option("--embedder", default="speechbrain", show_default=True,
+              help="Speaker embedder: speechbrain (ECAPA, speechbrain/spkrec-ecapa-voxceleb), speechbrain:MODEL (hub name or folder), or resemblyzer.")
+@click.option("--per-speaker", default=5, show_default=True, type=click.IntRange(1, 1000), help="Clips embedded per speaker (the first by id).")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64), help="torch threads.")
+@click.option("--json", "as_json", is_flag=True, help="Print the statistic as JSON.")
+def diversity(manifest, embedder, per_speaker, threads, as_json):
+    """Speaker diversity of a corpus: mean pairwise cosine distance between speaker centroids."""
+    from ..errors import SynthkitError
+    from ..manifest import manifest_dir, read_manifest
+    from ..quality.speaker import load_speaker_embedder
+    from ..speechbrain_backends import speaker_diversity
+
+    if not manifest.is_file():
+        raise SynthkitError(f"manifest not found: {manifest}")
+    emb = load_speaker_embedder(embedder, threads)
+    result = speaker_diversity(read_manifest(manifest), manifest_dir(manifest), emb, per_speaker, embedder)
+    click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.text())

@@ -1,0 +1,83 @@
+"""``synthkit filter SCORED --policy P -o DIR``: split a scored manifest by the policy's per-clip rules.
+
+Writes ``DIR/kept.jsonl`` and ``DIR/rejected.jsonl``. Each rejected row is the input row plus
+``reject_reasons``: one entry per rule it broke, ``{"rule", "value", "limit", "why"}`` (e.g.
+``{"rule": "cer", "value": 0.41, "limit": 0.25, "why": "cer 0.41 > max 0.25"}``). A line that is not a
+manifest row goes to ``rejected.jsonl`` with its line number and text. Filtering scores nothing (run
+``synthkit score`` first): a rule whose key a row lacks does not judge that row unless the rule says
+``required: true``. Both files are written under temporary names and renamed when complete; the input
+is never modified. Relative ``audio_filepath`` values are rewritten relative to ``DIR`` so the outputs
+stay usable where they are.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import SynthkitError
+from ..manifest import BadRow, dumps_row, manifest_dir, read_manifest
+from .metrics import rebase
+from .policy import Policy, clip_violations
+
+KEPT_NAME = "kept.jsonl"
+REJECTED_NAME = "rejected.jsonl"
+
+
+@dataclass
+class FilterSummary:
+    kept: int = 0
+    rejected: int = 0
+    by_rule: Counter = field(default_factory=Counter)
+    unjudged: Counter = field(default_factory=Counter)
+
+    def text(self) -> str:
+        n = self.kept + self.rejected
+        lines = [f"kept {self.kept} of {n} rows, rejected {self.rejected}"]
+        for rule, c in self.by_rule.most_common():
+            lines.append(f"  {rule}: {c} rejected")
+        for rule, c in self.unjudged.most_common():
+            lines.append(f"  {rule}: not judged on {c} row(s) (key missing)")
+        return "\n".join(lines)
+
+
+def filter_manifest(scored: str | os.PathLike, policy: Policy, out_dir: str | os.PathLike) -> FilterSummary:
+    scored, out = Path(scored), Path(out_dir)
+    if not scored.is_file():
+        raise SynthkitError(f"scored manifest not found: {scored}")
+    if out.exists() and not out.is_dir():
+        raise SynthkitError(f"-o {out} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    src_dir, out_abs = manifest_dir(scored), out.resolve()
+    summary = FilterSummary()
+    tmp_k = out / f".{KEPT_NAME}.{os.getpid()}.tmp"
+    tmp_r = out / f".{REJECTED_NAME}.{os.getpid()}.tmp"
+    try:
+        with open(tmp_k, "w", encoding="utf-8") as fk, open(tmp_r, "w", encoding="utf-8") as fr:
+            for row in read_manifest(scored, errors="yield"):
+                if isinstance(row, BadRow):
+                    d = row.to_dict()
+                    d.pop("reasons", None)
+                    d["reject_reasons"] = [{"rule": "manifest_rows", "value": None, "limit": None, "why": row.reason}]
+                    fr.write(dumps_row(d) + "\n")
+                    summary.rejected += 1
+                    summary.by_rule["manifest_rows"] += 1
+                    continue
+                row = rebase(row, src_dir, out_abs, ("audio_filepath", policy.score.speaker_ref_key))
+                broken, unjudged = clip_violations(row, policy.clip)
+                summary.unjudged.update(unjudged)
+                if broken:
+                    fr.write(dumps_row(row.with_fields(reject_reasons=[v.to_dict() for v in broken])) + "\n")
+                    summary.rejected += 1
+                    summary.by_rule.update({v.rule for v in broken})
+                else:
+                    fk.write(dumps_row(row) + "\n")
+                    summary.kept += 1
+        os.replace(tmp_k, out / KEPT_NAME)
+        os.replace(tmp_r, out / REJECTED_NAME)
+    finally:
+        for t in (tmp_k, tmp_r):
+            t.unlink(missing_ok=True)
+    return summary

@@ -1,0 +1,166 @@
+"""The scoring stage: ``synthkit score MANIFEST -o OUT.jsonl``.
+
+* :func:`annotate` — a plain generator over rows (one process; for library use and tests), and one
+  stage per kind of score (:func:`annotate_cer`, :func:`annotate_mos`, ...) that takes a model instance.
+* :func:`score_row` + :func:`init_worker` — the per-row function and worker initializer that
+  :func:`synthkit.engine.map_ordered` runs (models are built once per worker).
+* :func:`score_manifest` — the driver: reads the manifest lazily, skips ids already in ``OUT`` (resume),
+  writes each scored row as it arrives, in input order. Kill it at any point and run it again: it
+  finishes the file, and the result is the same as an uninterrupted run.
+
+Rows keep every key they had; scores are added as flat keys (see :mod:`.metrics`). Relative
+``audio_filepath`` values (and the reference-clip key) are rewritten relative to ``OUT``'s folder, so the
+scored manifest points at the same files wherever it is written. A manifest line that
+is not a row becomes a row with id ``<line N>`` and ``score_errors``, so nothing is dropped silently.
+Ids should be unique: on resume a repeated id counts as done.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SynthkitError
+from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
+from .asr import Transcriber
+from .metrics import SCORE_ERRORS, SCORE_SKIPPED, ScoreConfig, Scorer, bad_row, rebase
+from .mos import MosPredictor
+from .phones import PhoneRecognizer
+from .speaker import SpeakerEmbedder
+
+_scorer: Scorer | None = None
+_init_error: str | None = None
+
+
+def init_worker(config: ScoreConfig) -> None:
+    """Build the models once in this worker. A failure is kept and raised on the first row, so a
+    broken model stops the run with its message instead of a pool that keeps restarting workers."""
+    global _scorer, _init_error
+    import sys
+
+    os.environ.setdefault("OMP_NUM_THREADS", str(config.threads))
+    try:
+        _scorer = Scorer(config)
+        _init_error = None
+        if "torch" in sys.modules:  # only when a model needed it (signal measures do not import torch)
+            sys.modules["torch"].set_num_threads(config.threads)
+    except SynthkitError as exc:
+        _scorer, _init_error = None, str(exc)
+    except Exception as exc:  # a model that fails to load for another reason
+        _scorer, _init_error = None, f"cannot build the scorer: {type(exc).__name__}: {exc}"
+
+
+def score_row(item: tuple[Utterance | BadRow, str]) -> Utterance:
+    """Score one ``(row, manifest folder)`` item in a worker set up by :func:`init_worker`."""
+    row, base = item
+    if isinstance(row, BadRow):
+        return bad_row(row)
+    if _scorer is None:
+        raise SynthkitError(_init_error or "scorer not initialized")
+    return _scorer.score(row, base)
+
+
+def annotate(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike, scorer: Scorer) -> Iterator[Utterance]:
+    """Score rows lazily in this process (``base_dir``: folder relative audio paths start from)."""
+    for u in utts:
+        yield bad_row(u) if isinstance(u, BadRow) else scorer.score(u, base_dir)
+
+
+# One stage per kind of score, for library use with a model of your own (any object with the kind's method).
+
+def annotate_signal(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike) -> Iterator[Utterance]:
+    """duration, peak_dbfs, clipping, rms_dbfs, snr_db, bandwidth_hz (no model)."""
+    from .metrics import SIGNAL_METRICS
+
+    return annotate(utts, base_dir, Scorer(ScoreConfig(metrics=SIGNAL_METRICS)))
+
+
+def annotate_mos(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike, name: str = "dnsmos",
+                 predictor: MosPredictor | None = None) -> Iterator[Utterance]:
+    """MOS keys of backend ``name`` (dnsmos, utmos, nisqa, squim), from ``predictor`` when given."""
+    return annotate(utts, base_dir, Scorer(ScoreConfig(metrics=(name,)),
+                                           mos={name: predictor} if predictor is not None else None))
+
+
+def annotate_cer(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike,
+                 asr: Transcriber | None = None) -> Iterator[Utterance]:
+    """asr_text and cer with ``asr`` (default: faster-whisper tiny.en)."""
+    return annotate(utts, base_dir, Scorer(ScoreConfig(metrics=("cer",)), asr=asr))
+
+
+def annotate_per(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike, phones: PhoneRecognizer,
+                 weighted: bool = False) -> Iterator[Utterance]:
+    """phone_text and per (and per_weighted) with ``phones``."""
+    return annotate(utts, base_dir, Scorer(ScoreConfig(metrics=("per",), per_weighted=weighted), phones=phones))
+
+
+def annotate_speaker_sim(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike,
+                         embedder: SpeakerEmbedder | None = None, reference: str | None = None,
+                         reference_key: str = "speaker_ref") -> Iterator[Utterance]:
+    """speaker_sim against each row's ``reference_key`` clip, else ``reference``."""
+    config = ScoreConfig(metrics=("speaker_sim",), speaker_ref=reference, speaker_ref_key=reference_key)
+    return annotate(utts, base_dir, Scorer(config, speaker=embedder))
+
+
+@dataclass
+class ScoreSummary:
+    rows: int = 0
+    scored: int = 0
+    skipped_done: int = 0
+    with_errors: int = 0
+
+    def text(self) -> str:
+        return (f"{self.scored} rows scored ({self.skipped_done} already done), "
+                f"{self.with_errors} with score_errors; {self.rows} rows in the output")
+
+
+def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: ScoreConfig, workers: int = 1,
+                   engine: str = "local", address: str | None = None, progress: bool = False) -> ScoreSummary:
+    """Score every row of ``manifest`` into ``out`` (resumable). Returns counts."""
+    from ..engine import map_ordered
+
+    manifest, out = Path(manifest), Path(out)
+    if not manifest.is_file():
+        raise SynthkitError(f"manifest not found: {manifest}")
+    if out.resolve() == manifest.resolve():
+        raise SynthkitError("the output must be another file than the manifest (input files are never modified)")
+    base = str(manifest_dir(manifest))
+    summary = ScoreSummary()
+    with ManifestWriter(out) as writer:
+        done_before = len(writer)
+        summary.skipped_done = 0
+
+        def items() -> Iterator[tuple[Utterance | BadRow, str]]:
+            for row in read_manifest(manifest, errors="yield"):
+                rid = row.id if isinstance(row, Utterance) else f"<line {row.line}>"
+                if rid in writer:
+                    summary.skipped_done += 1
+                    continue
+                yield row, base
+
+        bar = _progress(progress)
+        dst = out.resolve().parent
+        keys = ("audio_filepath", config.speaker_ref_key)
+        for row in map_ordered(score_row, items(), workers, init_worker, (config,), engine=engine, address=address):
+            writer.write(rebase(row, Path(base), dst, keys))
+            summary.scored += 1
+            if row.get(SCORE_ERRORS):
+                summary.with_errors += 1
+            bar.update(1)
+        bar.close()
+        summary.rows = done_before + summary.scored
+    return summary
+
+
+def _progress(enabled: bool):
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(unit="clip", file=sys.stderr, disable=not enabled or None, leave=False, desc="score")
+
+
+__all__ = ["ScoreConfig", "Scorer", "annotate", "annotate_cer", "annotate_mos", "annotate_per", "annotate_signal",
+           "annotate_speaker_sim", "init_worker", "score_manifest", "score_row", "SCORE_ERRORS", "SCORE_SKIPPED"]

@@ -1,0 +1,49 @@
+"""espeak-ng's phoneme tables, the mnemonic <-> IPA table, and voice inventories."""
+
+import pytest
+
+from synthkit.tts import espeak_lib
+from synthkit.tts.espeak_phonemes import effective_table, inventory, phoneme_tables, table_name_for
+
+
+def test_phontab_tables_and_inheritance():
+    names = [t.name for t in phoneme_tables()]
+    assert names[:2] == ["base", "base1"] and "sw" in names and len(names) > 100
+    eff = effective_table("sw")
+    mnemonics = {m for m, _, _ in eff.values()}
+    assert {"a", "tS", "n^", "N"} <= mnemonics  # own phonemes and inherited base1 ones
+    assert table_name_for("bnt/sw") == "sw"
+    assert table_name_for("gmw/en-US") == "en-us"  # from the voice file's 'phonemes' line
+
+
+@pytest.mark.parametrize("voice,must_have", [
+    ("sw", {"a", "e", "i", "o", "u", "tʃ", "ɲ", "ŋ", "ʃ", "ɟ", "θ", "ð", "ɣ", "m̩", "n̩"}),
+    ("hi", {"aː", "kʰ", "ʈ", "ɖ", "ɳ", "ã"}),
+    ("fr", {"ɛ̃", "ɔ̃", "ʁ", "y", "ø", "œ"}),
+    ("am", {"tʼ", "kʼ", "pʼ", "ɨ", "ə"}),
+    ("vi", {"ɗ"}),
+])
+def test_inventories_hold_the_languages_sounds(voice, must_have):
+    assert must_have <= set(inventory(voice).segments)
+
+
+def test_inventory_is_what_the_language_uses_not_all_it_inherits():
+    sw, fr = inventory("sw"), inventory("fr")
+    assert "ʁ" not in sw.segments and "ɛ̃" not in sw.segments
+    assert "θ" in sw.segments and len(sw.segments) < len(sw.ipa_to_mnemonic)
+
+
+@pytest.mark.parametrize("voice", ["sw", "tr", "am"])
+def test_mnemonic_table_round_trip(voice):
+    """Feeding a segment's mnemonic to espeak-ng makes it report that segment's IPA."""
+    inv = inventory(voice)
+    with espeak_lib.session() as s:
+        for ipa in inv.segments:
+            r = s.synthesize(f"[[{inv.ipa_to_mnemonic[ipa]}]]", inv.identifier, 175, 50, 50, True, 0)
+            said = "".join(c for p in r.phonemes for c in p if c not in "ˈˌ").replace("`", "ʼ")
+            assert said == ipa, (voice, ipa, inv.ipa_to_mnemonic[ipa], r.phonemes)
+
+
+def test_language_codes_resolve_to_inventories():
+    assert inventory("fr-fr").voice == inventory("fr").voice
+    assert inventory("en-us").identifier == "gmw/en-US"
