@@ -250,7 +250,7 @@ Opus / Vorbis. Neither these rooms nor these noises are in the training material
 and speaker similarity (Resemblyzer cosine) are against the clean clip; CER is Whisper tiny.en on the
 LJSpeech clips (clean reference: {_pct(summary['clean reference']['cer'])}). RTF: processing seconds
 per audio second in one process limited to {THREADS} threads, on a CPU shared with other jobs.
-The DNSMOS / speaker / CER code is synthkit.restore.scores (temporary, until synthkit.quality lands).
+DNSMOS, speaker similarity and CER come from synthkit.quality (as `synthkit score` computes them).
 
 {table(rows, base)}
 

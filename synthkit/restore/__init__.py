@@ -7,7 +7,7 @@
   runs it over a corpus (``synthkit degrade``).
 * :mod:`.train` — the staged training recipe (``synthkit restore-train``, ``recipes/restore_train``).
 * :mod:`.stage` — restores a corpus (``synthkit restore``); :mod:`.corpus` — its input/output rules.
-* :mod:`.dsp` — MMSE-LSA, the classical baseline; :mod:`.scores` — temporary before/after scores.
+* :mod:`.dsp` — MMSE-LSA, the classical baseline; :mod:`.scores` — before/after scores (from synthkit.quality).
 
 Importing this package imports no heavy library.
 """

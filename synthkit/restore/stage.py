@@ -112,7 +112,7 @@ def prepare(config: RestoreRunConfig) -> Prepared:
     have_scores = available()
     scores = have_scores if config.scores is None else bool(config.scores)
     if scores and not have_scores:
-        raise SynthkitError("scores need speechmos, onnxruntime and Resemblyzer; install them with "
+        raise SynthkitError("scores need torchmetrics, speechmos, onnxruntime and Resemblyzer; install them with "
                             "pip install 'synthkit[quality]' (or run without --scores)")
     if config.keep_original_if_worse and not scores:
         raise SynthkitError("--keep-original-if-worse compares before/after scores, which need "
@@ -193,8 +193,9 @@ def worse_reason(info: dict[str, Any], min_similarity: float) -> str | None:
     before, after = info["dnsmos_before"]["ovrl"], info["dnsmos_after"]["ovrl"]
     if after < before:
         return f"DNSMOS OVRL fell from {before:.2f} to {after:.2f}"
-    if info["speaker_similarity"] < min_similarity:
-        return f"speaker similarity {info['speaker_similarity']:.2f} < {min_similarity:.2f}"
+    sim = info["speaker_similarity"]
+    if sim is not None and sim < min_similarity:
+        return f"speaker similarity {sim:.2f} < {min_similarity:.2f}"
     return None
 
 
