@@ -201,3 +201,15 @@ def test_keep_original_if_worse_records_its_choices(cli, tmp_path, degraded):
         # do no harm: what was written never scores below the input
         assert scorer.dnsmos(written, 16000)["ovrl"] >= b - 0.02
     assert summary["ovrl_after"] >= summary["ovrl_before"]
+
+
+def test_worse_reason_rules():
+    from synthkit.restore.stage import worse_reason
+
+    def info(before, after, sim):
+        return {"dnsmos_before": {"ovrl": before}, "dnsmos_after": {"ovrl": after}, "speaker_similarity": sim}
+
+    assert worse_reason(info(2.0, 2.5, 0.9), 0.65) is None
+    assert "fell from 2.50 to 2.00" in worse_reason(info(2.5, 2.0, 0.9), 0.65)
+    assert "speaker similarity 0.50 < 0.65" in worse_reason(info(2.0, 2.5, 0.5), 0.65)
+    assert worse_reason(info(2.0, 2.5, None), 0.65) is None  # no speech to compare: OVRL decides
