@@ -135,6 +135,37 @@ CHECKS: list[Callable[[], Check]] = [
 ]
 
 
+def _restore_checkpoint() -> Check:
+    from .restore.model import DEFAULT_CHECKPOINT
+
+    if not DEFAULT_CHECKPOINT.is_file():
+        return Check("restore checkpoint", False, f"default restoration model missing ({DEFAULT_CHECKPOINT})",
+                     "reinstall synthkit, or train one: recipes/restore_train/run.sh --install")
+    try:
+        from .restore.model import read_bundle
+
+        b = read_bundle(DEFAULT_CHECKPOINT)
+    except Exception as exc:  # SynthkitError, or torch missing
+        return Check("restore checkpoint", False, f"default restoration model unusable: {exc}",
+                     "pip install 'synthkit[quality]'")
+    size = DEFAULT_CHECKPOINT.stat().st_size / 2**20
+    feats = b["config"].get("features", {}).get("type", "?")
+    return Check("restore checkpoint", True, f"default restoration model: {b['sample_rate']} Hz, {feats} features, "
+                 f"{size:.1f} MiB")
+
+
+def _restore_encoders() -> Check:
+    name, purpose = "restore encoders", "restore with pretrained speech-encoder features (WavLM, HuBERT, wav2vec2/XLS-R, w2v-BERT 2.0)"
+    try:
+        importlib.import_module("transformers")
+    except Exception:
+        return Check(name, False, f"{purpose}: transformers not importable", "pip install 'synthkit[quality]'")
+    return Check(name, True, f"{purpose}: transformers {_version('transformers')}; weights by hub name (cached) or folder")
+
+
+CHECKS += [_restore_encoders, _restore_checkpoint]
+
+
 def run_checks() -> list[Check]:
     out = []
     for c in CHECKS:

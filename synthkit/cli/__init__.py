@@ -29,7 +29,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from . import donors_cmd, export_cmd, quality_cmd, speakers_cmd, synth_cmd, tools_cmd  # noqa: F401  (each module adds its commands to `main`)
+    from . import donors_cmd, export_cmd, quality_cmd, restore_cmd, speakers_cmd, synth_cmd, tools_cmd  # noqa: F401  (each module adds its commands to `main`)
 
 
 _register()

@@ -1,0 +1,139 @@
+"""``synthkit degrade``: damage every clip of a manifest or folder with the degradation simulator.
+
+For making evaluation sets (and training material) from clean speech. Same shape as ``synthkit
+restore``: streaming, resumable (SIGKILL-safe), never writes over its input, keeps every key of the
+input rows. Each output row adds ``source_audio_filepath`` (the clean input), ``degrade`` (one record
+per step: applied or not, and every sampled value: noise file and offset, SNR, impulse response or
+room, cut-off, codec and bit-rate, lost packets, ...) and ``degrade_seed``; the clip can be re-made
+from the row alone with :func:`synthkit.restore.degrade.replay`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from ..audio import load, save_wav
+from ..errors import SynthkitError
+from ..manifest import MANIFEST_NAME, ManifestWriter
+from ..rng import derive_seed
+from .corpus import check_paths, remove_leftovers, same_file
+from .degrade import DegradeConfig, Degrader
+from .stage import REJECTS_NAME, RUN_NAME, SUMMARY_NAME, Job, pending
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class DegradeRunConfig:
+    source: Path
+    out_dir: Path
+    degrade: DegradeConfig
+    seed: int = 0
+    sample_rate: int = 16000
+    workers: int = 1
+    progress: bool = True
+    engine: str = "local"
+    engine_address: str | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    config: DegradeRunConfig
+    source: Path
+    out_dir: Path
+    settings: dict[str, Any]
+
+
+def prepare(config: DegradeRunConfig) -> Prepared:
+    from ..synth import check_out_dir
+
+    if config.workers < 1:
+        raise SynthkitError("--workers must be at least 1")
+    if not 8000 <= config.sample_rate <= 48000:
+        raise SynthkitError(f"--sample-rate {config.sample_rate} is outside 8000-48000 Hz")
+    source, out = check_paths(Path(config.source), Path(config.out_dir))
+    settings = {"format": FORMAT, "command": "degrade", "input": str(source), "seed": config.seed,
+                "sample_rate": config.sample_rate, "degrade": config.degrade.to_dict()}
+    check_out_dir(out, settings)
+    return Prepared(config, source, out, settings)
+
+
+_degrader: Degrader | None = None
+_prep: Prepared | None = None
+
+
+def _init_worker(prep: Prepared) -> None:
+    global _degrader, _prep
+    _prep, _degrader = prep, Degrader(prep.config.degrade)
+
+
+def _process(job: Job) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    assert _degrader is not None and _prep is not None
+    if job.row is None:
+        return None, job.reject
+    row, out = job.row, _prep.out_dir / job.out_rel
+    src, sr = row.audio_filepath, _prep.config.sample_rate
+    if same_file(src, out):
+        return None, {"id": row.id, "audio_filepath": src, "reason": "output would overwrite the input file"}
+    try:
+        x, _ = load(src, sr=sr)
+    except SynthkitError as exc:
+        return None, {"id": row.id, "audio_filepath": src, "reason": str(exc)}
+    if x.size == 0 or not np.all(np.isfinite(x)):
+        return None, {"id": row.id, "audio_filepath": src, "reason": "empty or non-finite audio"}
+    seed = derive_seed(_prep.config.seed, row.id)
+    y, records = _degrader.apply(x, sr, seed)
+    save_wav(out, y, sr)
+    new = row.with_fields(audio_filepath=job.out_rel, duration=y.size / sr, sample_rate=sr, source_audio_filepath=src,
+                          degrade=records, degrade_seed=seed, synthkit_version=__version__)
+    return new.to_dict(), None
+
+
+def run(prep: Prepared) -> dict[str, Any]:
+    from ..engine import map_ordered
+    from tqdm import tqdm
+
+    cfg, out = prep.config, prep.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out)
+    run_file = out / RUN_NAME
+    if not run_file.exists():
+        tmp = run_file.with_name(f".{RUN_NAME}.tmp")
+        tmp.write_text(json.dumps(prep.settings, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, run_file)
+    t0 = time.monotonic()
+    new = 0
+    audio_s = 0.0
+    with ManifestWriter(out / MANIFEST_NAME) as manifest, ManifestWriter(out / REJECTS_NAME) as rejects:
+        def jobs() -> Iterator[Job]:
+            yield from pending(prep.source, manifest, rejects)
+
+        bar = tqdm(unit="clip", file=sys.stderr, disable=not cfg.progress or None, leave=False, desc="degrade")
+        for row, reject in map_ordered(_process, jobs(), cfg.workers, _init_worker, (prep,), engine=cfg.engine,
+                                       address=cfg.engine_address):
+            if reject is not None:
+                rejects.write(reject)
+            else:
+                manifest.write(row)
+                new += 1
+                audio_s += row["duration"]
+            bar.update(1)
+        bar.close()
+        summary = {"clips": len(manifest), "new_clips": new, "rejects": len(rejects), "new_audio_s": round(audio_s, 2),
+                   "wall_s": round(time.monotonic() - t0, 2)}
+    (out / SUMMARY_NAME).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary
+
+
+def degrade_corpus(config: DegradeRunConfig) -> dict[str, Any]:
+    return run(prepare(config))

@@ -1,0 +1,179 @@
+"""Feature extractors: waveform -> frame features, behind one interface.
+
+* ``logmel`` — log mel spectrogram; no weights, works offline (the shipped default uses it).
+* ``hf`` — an intermediate layer of a pretrained speech encoder loaded with Hugging Face
+  transformers (WavLM, HuBERT, wav2vec2 / XLS-R, w2v-BERT 2.0), by hub name or local folder.
+  Miipher used w2v-BERT layer 8; FLEURS-R used USM layer 13.
+
+An extractor is a ``torch.nn.Module`` with ``sample_rate``, ``dim`` (feature size) and ``hop``
+(samples per frame, nominal); calling it maps ``(B, N)`` waveforms to ``(B, T, dim)`` features.
+Frame counts differ between extractors; consumers align features to their own frame rate with
+:func:`align_frames`. Extractor weights are never trained here and are not stored in checkpoints
+(``hf`` ones are referred to by name or path). Build one from a spec dict with :func:`make_extractor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ..errors import SynthkitError, missing_extra
+from .spectral import LOG_FLOOR, StftSpec, mel_filterbank, stft
+
+#: Encoders whose architecture the ``hf`` extractor knows (transformers ``model_type``).
+HF_MODEL_TYPES = ("wavlm", "hubert", "wav2vec2", "wav2vec2-conformer", "wav2vec2-bert", "data2vec-audio")
+
+
+class FeatureExtractor(Protocol):
+    sample_rate: int
+    dim: int
+    hop: int
+
+    def __call__(self, wave: Any) -> Any:
+        """``(B, N)`` float waveform at ``sample_rate`` -> ``(B, T, dim)`` features."""
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        raise missing_extra("torch", "quality", "Restoration models") from None
+    return torch
+
+
+def make_extractor(spec: dict[str, Any], sample_rate: int) -> Any:
+    """Build an extractor from ``{"type": "logmel"|"hf", ...}`` (see the classes for their keys)."""
+    kind = spec.get("type")
+    if kind not in EXTRACTORS:
+        raise SynthkitError(f"unknown feature extractor {kind!r}; use one of {', '.join(EXTRACTORS)}")
+    kwargs = {k: v for k, v in spec.items() if k != "type"}
+    try:
+        return EXTRACTORS[kind](sample_rate=sample_rate, **kwargs)
+    except TypeError as exc:
+        raise SynthkitError(f"feature extractor {kind!r}: {exc}") from None
+
+
+def align_frames(feats: Any, n_frames: int) -> Any:
+    """``(B, T, D)`` -> ``(B, n_frames, D)`` by linear interpolation along time (identity if equal)."""
+    torch = _torch()
+    if feats.shape[1] == n_frames:
+        return feats
+    return torch.nn.functional.interpolate(feats.transpose(1, 2), size=n_frames, mode="linear",
+                                           align_corners=False).transpose(1, 2)
+
+
+def _log_mel_module():
+    torch = _torch()
+
+    class LogMel(torch.nn.Module):
+        """Natural-log mel spectrogram of a centred Hann STFT: ``(B, N)`` -> ``(B, N // hop + 1, n_mels)``."""
+
+        def __init__(self, sample_rate: int, n_mels: int = 80, n_fft: int = 512, hop: int = 160,
+                     fmin: float = 0.0, fmax: float | None = None) -> None:
+            super().__init__()
+            self.sample_rate, self.dim, self.hop = int(sample_rate), int(n_mels), int(hop)
+            self.stft_spec = StftSpec(int(n_fft), int(hop))
+            # deterministic from the arguments: not saved in checkpoints
+            self.register_buffer("fb", mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax), persistent=False)
+
+        def forward(self, wave):
+            mag = stft(wave, self.stft_spec).abs()  # (B, F, T)
+            mel = torch.matmul(self.fb, mag)  # (B, n_mels, T)
+            return torch.log(mel.clamp_min(LOG_FLOOR)).transpose(1, 2)
+
+    return LogMel
+
+
+def log_mel(sample_rate: int, n_mels: int = 80, n_fft: int = 512, hop: int = 160, fmin: float = 0.0,
+            fmax: float | None = None):
+    return _log_mel_module()(sample_rate, n_mels, n_fft, hop, fmin, fmax)
+
+
+def load_hf_encoder(model: str, revision: str | None = None):
+    """``(processor, encoder)`` from a hub name (``microsoft/wavlm-base-plus``) or a local folder.
+
+    Uses transformers' own resolution: a local folder, else the hub cache, else the hub (honours
+    ``HF_HUB_OFFLINE``). Raises :class:`SynthkitError` saying what to do when neither is reachable."""
+    try:
+        import transformers  # noqa: F401
+        from transformers import AutoFeatureExtractor, AutoModel
+    except ImportError:
+        raise missing_extra("transformers", "quality", "Pretrained speech-encoder features") from None
+    try:
+        processor = AutoFeatureExtractor.from_pretrained(model, revision=revision)
+        encoder = AutoModel.from_pretrained(model, revision=revision)
+    except (OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise SynthkitError(
+            f"cannot load speech encoder {model!r} ({first}); give a local folder saved with "
+            "save_pretrained(), or download it into the Hugging Face cache first") from None
+    mtype = getattr(encoder.config, "model_type", "?")
+    if mtype not in HF_MODEL_TYPES:
+        raise SynthkitError(f"speech encoder {model!r} is a {mtype!r} model; supported: {', '.join(HF_MODEL_TYPES)}")
+    return processor, encoder
+
+
+def _hf_module():
+    torch = _torch()
+
+    class HFEncoderFeatures(torch.nn.Module):
+        """Hidden states after ``layer`` transformer blocks of a pretrained encoder (frozen).
+
+        ``layer=0`` is the encoder's input (after the convolutional front end and projection).
+        Blocks above ``layer`` are dropped, so a low layer costs only what it needs; the result equals
+        ``hidden_states[layer]`` of the whole model. ``(B, N)`` at 16 kHz -> ``(B, ~N / hop, hidden)``."""
+
+        def __init__(self, sample_rate: int, model: str, layer: int, revision: str | None = None) -> None:
+            super().__init__()
+            processor, encoder = load_hf_encoder(model, revision)
+            sr = int(getattr(processor, "sampling_rate", 16000))
+            if sr != int(sample_rate):
+                raise SynthkitError(f"speech encoder {model!r} takes {sr} Hz audio but the model runs at "
+                                    f"{sample_rate} Hz; set the checkpoint's sample_rate to {sr}")
+            blocks = encoder.encoder.layers
+            if not 0 <= int(layer) <= len(blocks):
+                raise SynthkitError(f"speech encoder {model!r} has layers 0..{len(blocks)}; got layer {layer}")
+            encoder.encoder.layers = blocks[: int(layer) + 1]  # hidden_states[layer] is the input of block `layer`
+            encoder.eval().requires_grad_(False)
+            self.model_name, self.layer = model, int(layer)
+            # Not registered as submodules: their weights belong to the pretrained model and stay out
+            # of synthkit checkpoints (which refer to the encoder by name or path instead).
+            object.__setattr__(self, "processor", processor)
+            object.__setattr__(self, "encoder", encoder)
+            self.sample_rate, self.dim = sr, int(encoder.config.hidden_size)
+            self.hop = _encoder_hop(encoder.config, processor)
+
+        def forward(self, wave):
+            if next(self.encoder.parameters()).device != wave.device:
+                self.encoder.to(wave.device)
+            arrays = [w.detach().cpu().float().numpy() for w in wave]
+            inputs = self.processor(arrays, sampling_rate=self.sample_rate, return_tensors="pt", padding=True)
+            inputs = {k: v.to(wave.device) for k, v in inputs.items()}
+            with torch.no_grad():
+                out = self.encoder(**inputs, output_hidden_states=True)
+            return out.hidden_states[self.layer].to(wave.dtype)
+
+    return HFEncoderFeatures
+
+
+def _encoder_hop(config: Any, processor: Any) -> int:
+    """Samples per output frame: the product of the conv strides (wav2vec2 family) or the filterbank
+    hop times the frame stacking (w2v-BERT: 160 x 2)."""
+    strides = getattr(config, "conv_stride", None)
+    if getattr(config, "model_type", "") != "wav2vec2-bert" and strides:
+        hop = 1
+        for s in strides:
+            hop *= int(s)
+        return hop
+    return int(getattr(processor, "stride", 2)) * 160
+
+
+def hf_features(sample_rate: int, model: str, layer: int, revision: str | None = None):
+    return _hf_module()(sample_rate, model, layer, revision)
+
+
+#: name -> factory(sample_rate=..., **spec keys)
+EXTRACTORS: dict[str, Callable[..., Any]] = {
+    "logmel": log_mel,
+    "hf": hf_features,
+}

@@ -1,0 +1,294 @@
+"""``synthkit restore``: restore every clip of a manifest or folder with a checkpoint bundle.
+
+Streaming and resumable: rows are read lazily, clips are restored in worker processes
+(:func:`synthkit.engine.map_ordered`) and written in input order, each WAV under a temporary name
+and renamed before its row is appended to ``manifest.jsonl``. Run the same command again after a
+crash or a kill and only the missing clips are made. The input is never written: an ``--out`` that
+overlaps the input is refused, and a row whose output would land on its own source is rejected.
+
+Each output row keeps every key of the input row (id, text, speaker, ...) and adds
+``source_audio_filepath`` (the input audio, absolute), the new ``audio_filepath`` / ``duration`` /
+``sample_rate``, and ``restore``: the checkpoint, whether the clip ``kept_original``, and the
+before/after scores (DNSMOS SIG/BAK/OVRL of input and output, speaker similarity between them)
+when the scoring packages are installed.
+
+Do no harm: with ``keep_original_if_worse`` a clip whose restored version scores a lower DNSMOS OVRL
+than its input, or whose voice moved too far (speaker similarity below ``min_speaker_similarity``),
+is written as its original audio instead, and its row says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from ..audio import load, resample, save_wav
+from ..errors import SynthkitError
+from ..manifest import MANIFEST_NAME, BadRow, ManifestWriter, Utterance
+from .corpus import bad_row_record, check_paths, output_rel, read_input, remove_leftovers, same_file
+
+REJECTS_NAME, RUN_NAME, SUMMARY_NAME = "rejects.jsonl", "run.json", "summary.json"
+FORMAT = 1
+#: Default floor of speaker similarity (Resemblyzer cosine, input vs output) for keeping a restored clip.
+#: Restoring a noisy clip perfectly already lowers this number (the noise moved the input's embedding),
+#: so the floor guards against a changed voice, not against any change.
+MIN_SPEAKER_SIMILARITY = 0.65
+
+
+@dataclass(frozen=True)
+class RestoreRunConfig:
+    source: Path  # manifest or folder
+    out_dir: Path
+    checkpoint: Path | None = None  # None: the shipped default
+    workers: int = 1
+    keep_original_if_worse: bool = False
+    min_speaker_similarity: float = MIN_SPEAKER_SIMILARITY
+    scores: bool | None = None  # None: when the scoring packages are installed
+    device: str = "cpu"
+    progress: bool = True
+    engine: str = "local"
+    engine_address: str | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    config: RestoreRunConfig
+    source: Path
+    out_dir: Path
+    checkpoint: Path
+    scores: bool
+    settings: dict[str, Any]
+
+
+@dataclass
+class Summary:
+    clips: int = 0
+    new_clips: int = 0
+    kept_original: int = 0
+    rejects: int = 0
+    new_audio_s: float = 0.0
+    wall_s: float = 0.0
+    restore_s: float = 0.0  # time in the model alone (all workers together)
+    ovrl_before: float | None = None  # mean DNSMOS OVRL of the new clips' inputs
+    ovrl_after: float | None = None  # ... and of what was written
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["rtf_model"] = round(self.restore_s / self.new_audio_s, 4) if self.new_audio_s else None
+        return d
+
+    def text(self) -> str:
+        s = (f"{self.clips} clips ({self.new_clips} new, {self.kept_original} kept their original), "
+             f"{self.rejects} rejects, {self.wall_s:.1f} s wall")
+        if self.ovrl_before is not None and self.ovrl_after is not None:
+            s += f"; DNSMOS OVRL {self.ovrl_before:.2f} -> {self.ovrl_after:.2f}"
+        return s
+
+
+def prepare(config: RestoreRunConfig) -> Prepared:
+    """Validate everything before any work; raise :class:`SynthkitError` on a problem."""
+    from ..synth import check_out_dir
+    from .model import DEFAULT_CHECKPOINT, file_sha256, read_bundle
+    from .scores import available
+
+    if config.workers < 1:
+        raise SynthkitError("--workers must be at least 1")
+    if not 0.0 <= config.min_speaker_similarity <= 1.0:
+        raise SynthkitError("--min-speaker-similarity must be in [0, 1]")
+    source, out = check_paths(Path(config.source), Path(config.out_dir))
+    ckpt = Path(config.checkpoint).resolve() if config.checkpoint else DEFAULT_CHECKPOINT
+    if config.checkpoint is None and not ckpt.is_file():
+        raise SynthkitError(f"the default restoration checkpoint is missing ({ckpt}); pass --checkpoint")
+    read_bundle(ckpt)  # a broken or foreign file fails now, not in a worker
+    have_scores = available()
+    scores = have_scores if config.scores is None else bool(config.scores)
+    if scores and not have_scores:
+        raise SynthkitError("scores need torchmetrics, speechmos, onnxruntime and Resemblyzer; install them with "
+                            "pip install 'synthkit[quality]' (or run without --scores)")
+    if config.keep_original_if_worse and not scores:
+        raise SynthkitError("--keep-original-if-worse compares before/after scores, which need "
+                            "pip install 'synthkit[quality]'")
+    settings = {
+        "format": FORMAT,
+        "command": "restore",
+        "input": str(source),
+        "checkpoint_sha256": file_sha256(ckpt),
+        "keep_original_if_worse": config.keep_original_if_worse,
+        "min_speaker_similarity": config.min_speaker_similarity if config.keep_original_if_worse else None,
+        "scores": scores,
+    }
+    check_out_dir(out, settings)
+    return Prepared(config, source, out, ckpt, scores, settings)
+
+
+# --- the work, in worker processes --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Job:
+    row: Utterance | None  # audio_filepath is absolute (the source)
+    out_rel: str = ""
+    reject: dict[str, Any] | None = None  # a row rejected while reading: passed through, written in order
+
+
+class _Worker:
+    def __init__(self, prep: Prepared, threads: int | None) -> None:
+        import torch
+
+        from .model import load_checkpoint
+
+        if threads:
+            torch.set_num_threads(threads)
+        self.prep = prep
+        self.model = load_checkpoint(prep.checkpoint, prep.config.device)
+        self.ckpt_name = prep.checkpoint.name
+        self.scorer = None
+        if prep.scores:
+            from .scores import Scorer
+
+            self.scorer = Scorer(threads=threads or 1)
+
+    def process(self, job: Job) -> tuple[dict[str, Any] | None, dict[str, Any] | None, float]:
+        """-> (row, reject, seconds in the model)."""
+        if job.row is None:
+            return None, job.reject, 0.0
+        row, out = job.row, self.prep.out_dir / job.out_rel
+        src = row.audio_filepath
+        if same_file(src, out):
+            return None, {"id": row.id, "audio_filepath": src, "reason": "output would overwrite the input file"}, 0.0
+        try:
+            x, sr = load(src)
+        except SynthkitError as exc:
+            return None, {"id": row.id, "audio_filepath": src, "reason": str(exc)}, 0.0
+        if x.size == 0 or not np.all(np.isfinite(x)):
+            return None, {"id": row.id, "audio_filepath": src, "reason": "empty or non-finite audio"}, 0.0
+        t0 = time.perf_counter()
+        y, out_sr = self.model.restore(x, sr, phonemes=row.get("phonemes"))
+        model_s = time.perf_counter() - t0
+        info: dict[str, Any] = {"checkpoint": self.ckpt_name, "kept_original": False}
+        if self.scorer is not None:
+            x_out = resample(x, sr, out_sr)
+            info.update(self.scorer.scores(x_out, y, out_sr))
+            if self.prep.config.keep_original_if_worse:
+                reason = worse_reason(info, self.prep.config.min_speaker_similarity)
+                if reason:
+                    y = x_out
+                    info.update(kept_original=True, kept_original_reason=reason)
+        save_wav(out, y, out_sr)
+        new = row.with_fields(audio_filepath=job.out_rel, duration=y.size / out_sr, sample_rate=out_sr,
+                              source_audio_filepath=src, restore=info, synthkit_version=__version__)
+        return new.to_dict(), None, model_s
+
+
+def worse_reason(info: dict[str, Any], min_similarity: float) -> str | None:
+    """Why a restored clip is worse than its input (``None``: it is not)."""
+    before, after = info["dnsmos_before"]["ovrl"], info["dnsmos_after"]["ovrl"]
+    if after < before:
+        return f"DNSMOS OVRL fell from {before:.2f} to {after:.2f}"
+    sim = info["speaker_similarity"]
+    if sim is not None and sim < min_similarity:
+        return f"speaker similarity {sim:.2f} < {min_similarity:.2f}"
+    return None
+
+
+_worker: _Worker | None = None
+
+
+def _init_worker(prep: Prepared, threads: int | None) -> None:
+    global _worker
+    _worker = _Worker(prep, threads)
+
+
+def _process(job: Job):
+    assert _worker is not None
+    return _worker.process(job)
+
+
+# --- the driver ---------------------------------------------------------------------------------
+
+def run(prep: Prepared) -> Summary:
+    """Restore (or finish restoring) the input; returns the summary (also written to summary.json)."""
+    from ..engine import map_ordered
+
+    cfg, out = prep.config, prep.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out)
+    run_file = out / RUN_NAME
+    if not run_file.exists():
+        tmp = run_file.with_name(f".{RUN_NAME}.tmp")
+        tmp.write_text(json.dumps(prep.settings, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, run_file)
+    t0 = time.monotonic()
+    summary = Summary()
+    before, after = [], []
+    with ManifestWriter(out / MANIFEST_NAME) as manifest, ManifestWriter(out / REJECTS_NAME) as rejects:
+        def jobs() -> Iterator[Job]:
+            # runs in the engine's feeding thread: it only reads; every write happens below, in order
+            for item in pending(prep.source, manifest, rejects):
+                yield item
+
+        threads = 1 if cfg.workers > 1 else None
+        bar = _progress(cfg.progress)
+        for new, reject, model_s in map_ordered(_process, jobs(), cfg.workers, _init_worker, (prep, threads),
+                                                engine=cfg.engine, address=cfg.engine_address):
+            if reject is not None:
+                rejects.write(reject)
+            else:
+                manifest.write(new)
+                summary.new_clips += 1
+                summary.new_audio_s += new["duration"]
+                summary.restore_s += model_s
+                info = new["restore"]
+                summary.kept_original += int(info.get("kept_original", False))
+                if "dnsmos_before" in info:
+                    before.append(info["dnsmos_before"]["ovrl"])
+                    after.append(info["dnsmos_before" if info["kept_original"] else "dnsmos_after"]["ovrl"])
+            bar.update(1)
+        bar.close()
+        summary.clips = len(manifest)
+        summary.rejects = len(rejects)
+    if before:
+        summary.ovrl_before, summary.ovrl_after = float(np.mean(before)), float(np.mean(after))
+    summary.wall_s = time.monotonic() - t0
+    (out / SUMMARY_NAME).write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return summary
+
+
+def pending(source: Path, manifest: ManifestWriter, rejects: ManifestWriter) -> Iterator[Job]:
+    """Jobs for the input rows not yet in the output (or its rejects). Unusable rows and repeated
+    ids become reject-only jobs. Shared by restore and degrade."""
+    seen: set[str] = set()
+    for row in read_input(source):
+        if isinstance(row, BadRow):
+            rec = bad_row_record(row)
+            if rec["id"] not in rejects:
+                yield Job(None, reject=rec)
+            continue
+        if row.id in seen:
+            if f"dup:{row.id}" not in rejects:
+                yield Job(None, reject={"id": f"dup:{row.id}", "audio_filepath": row.audio_filepath,
+                                        "reason": f"duplicate id {row.id!r}; only its first row is used"})
+            continue
+        seen.add(row.id)
+        if row.id in manifest or row.id in rejects:
+            continue
+        yield Job(row, output_rel(row.id))
+
+
+def _progress(enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(unit="clip", file=sys.stderr, disable=not enabled or None, leave=False, desc="restore")
+
+
+def restore_corpus(config: RestoreRunConfig) -> Summary:
+    """Library entry point: validate, then run."""
+    return run(prepare(config))
