@@ -137,19 +137,30 @@ def test_a_killed_restore_resumes_without_loss(tmp_path):
     t_ref = time.monotonic() - t0
 
     out = tmp_path / "killed"
+    m = out / "manifest.jsonl"
     rng = random.Random(5)
     kills, seen = 0, []
+    # The first kill lands during start-up; the others once the manifest holds a given number of rows
+    # plus a random delay, so they fall while clips are being restored and written.
+    targets = [0, 2, 7, 12, 17, 21]
     for attempt in range(30):
         proc = subprocess.Popen(restore_cmd(src, out), env=env, start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if attempt < 6:
-            try:
-                proc.wait(timeout=rng.uniform(0.3, 0.95) * t_ref)
-            except subprocess.TimeoutExpired:
+        if attempt < len(targets):
+            deadline = time.monotonic() + 600
+            if targets[attempt] == 0:
+                time.sleep(rng.uniform(0.1, 0.5) * t_ref)
+            else:
+                while proc.poll() is None and time.monotonic() < deadline:
+                    rows = len(m.read_text().splitlines()) if m.exists() else 0
+                    if rows >= targets[attempt]:
+                        time.sleep(rng.uniform(0.0, 0.3))
+                        break
+                    time.sleep(0.02)
+            if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
                 kills += 1
-                m = out / "manifest.jsonl"
                 seen.append(len(m.read_text().splitlines()) if m.exists() else 0)
                 continue
         else:
