@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from . import main
+from .engine_opts import check_engine, engine_options
 
 
 @main.command("restore-train")
@@ -41,21 +42,24 @@ def restore_train(config_path, run_dir, device, install, quiet):
 @click.option("--seed", default=0, show_default=True, type=int, help="Run seed; each clip's draws derive from it and the clip id.")
 @click.option("--sample-rate", default=16000, show_default=True, type=int, help="Output sample rate (Hz).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256))
+@engine_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def degrade(source, out_dir, preset, noise_dir, rir_dir, seed, sample_rate, workers, as_json, quiet):
+def degrade(source, out_dir, preset, noise_dir, rir_dir, seed, sample_rate, workers, engine, address, as_json, quiet):
     """Make degraded copies of a manifest's or folder's clips (noise, rooms, codecs, band limits, ...)."""
     from ..errors import SynthkitError
     from ..restore.degrade import load_degrade
     from ..restore.degrade_stage import DegradeRunConfig, degrade_corpus
 
+    check_engine(engine, address)
     for opt, ds in (("--noise-dir", noise_dir), ("--rir-dir", rir_dir)):
         for d in ds:
             if not d.exists():
                 raise SynthkitError(f"{opt} {d} does not exist")
     cfg = load_degrade(preset, [str(d) for d in noise_dir] or None, [str(d) for d in rir_dir] or None)
     summary = degrade_corpus(DegradeRunConfig(source, out_dir, cfg, seed=seed, sample_rate=sample_rate,
-                                              workers=workers, progress=not quiet))
+                                              workers=workers, progress=not quiet,
+                                              engine=engine, engine_address=address))
     click.echo(json.dumps(summary, indent=2) if as_json else
                f"{summary['clips']} clips ({summary['new_clips']} new), {summary['rejects']} rejects, "
                f"{summary['wall_s']:.1f} s wall")
@@ -72,16 +76,19 @@ def degrade(source, out_dir, preset, noise_dir, rir_dir, seed, sample_rate, work
               help="With --keep-original-if-worse: keep the original below this input/output speaker similarity.")
 @click.option("--scores/--no-scores", default=None, help="Before/after scores (default: when the scoring packages are installed).")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
+@engine_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def restore(source, out_dir, checkpoint, workers, keep_original_if_worse, min_speaker_similarity, scores, device,
-            as_json, quiet):
+            engine, address, as_json, quiet):
     """Restore noisy, reverberant, band-limited or codec-damaged speech (manifest or folder in)."""
     from ..restore.stage import MIN_SPEAKER_SIMILARITY, RestoreRunConfig, prepare, run
 
+    check_engine(engine, address)
     cfg = RestoreRunConfig(source, out_dir, checkpoint, workers=workers, keep_original_if_worse=keep_original_if_worse,
                            min_speaker_similarity=MIN_SPEAKER_SIMILARITY if min_speaker_similarity is None
-                           else min_speaker_similarity, scores=scores, device=device, progress=not quiet)
+                           else min_speaker_similarity, scores=scores, device=device, progress=not quiet,
+                           engine=engine, engine_address=address)
     prep = prepare(cfg)
     click.echo(f"synthkit restore: checkpoint {prep.checkpoint}", err=True)
     summary = run(prep)
