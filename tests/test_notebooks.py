@@ -14,6 +14,7 @@ from .conftest import ROOT
 NB_DIR = ROOT / "notebooks"
 NOTEBOOKS = [
     "01_unseen_language_corpus.ipynb",
+    "02_restore_a_dataset.ipynb",
     "03_ci_quality_gate.ipynb",
 ]
 TIMEOUT_S = 600  # per cell
