@@ -81,8 +81,16 @@ class AugmentConfig:
         return json.dumps(self.to_dict(), sort_keys=True)
 
 
-def _audio_files(d: Path) -> list[str]:
-    return sorted(str(p) for p in d.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
+def audio_files(paths: str | Path | list) -> list[str]:
+    """Sorted audio files under one or more folders (recursively) or listed directly."""
+    out: list[str] = []
+    for p in paths if isinstance(paths, list) else [paths]:
+        p = Path(p)
+        if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES:
+            out.append(str(p))
+        elif p.is_dir():
+            out.extend(str(f) for f in p.rglob("*") if f.suffix.lower() in AUDIO_SUFFIXES and f.is_file())
+    return sorted(out)
 
 
 def _check_transform(t: Any, i: int, base: Path | None) -> dict[str, Any]:
@@ -106,7 +114,7 @@ def _check_transform(t: Any, i: int, base: Path | None) -> dict[str, Any]:
         d = d.resolve()
         if not d.is_dir():
             raise SynthkitError(f"{where}: folder not found: {d}")
-        if not _audio_files(d):
+        if not audio_files(d):
             raise SynthkitError(f"{where}: no audio files ({', '.join(AUDIO_SUFFIXES)}) in {d}")
         out["dir"] = str(d)
     return out
@@ -184,11 +192,11 @@ def _build(t: dict[str, Any]) -> Any:
     if kind == "noise":
         lo, hi = t.get("snr_db", [10, 30])
         if t.get("dir"):
-            return A.AddBackgroundNoise(sounds_path=_audio_files(Path(t["dir"])), min_snr_db=lo, max_snr_db=hi, p=p)
+            return A.AddBackgroundNoise(sounds_path=audio_files(Path(t["dir"])), min_snr_db=lo, max_snr_db=hi, p=p)
         return A.AddColorNoise(min_snr_db=lo, max_snr_db=hi, p=p)
     if kind == "reverb":
         if t.get("dir"):
-            return A.ApplyImpulseResponse(ir_path=_audio_files(Path(t["dir"])), p=p, leave_length_unchanged=True)
+            return A.ApplyImpulseResponse(ir_path=audio_files(Path(t["dir"])), p=p, leave_length_unchanged=True)
         try:
             import pyroomacoustics  # noqa: F401
         except ImportError:

@@ -52,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from ..augment import AUDIO_SUFFIXES, cached_material
+from ..augment import AUDIO_SUFFIXES, audio_files, cached_material
 from ..config import as_probability, as_range, check_keys, load_yaml
 from ..errors import SynthkitError
 from ..manifest import _jsonable
@@ -144,18 +144,6 @@ class DegradeConfig:
 
     def canonical(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
-
-
-def audio_files(paths: str | Path | list) -> list[str]:
-    """Sorted audio files under one or more folders (recursively) or listed directly."""
-    out: list[str] = []
-    for p in paths if isinstance(paths, list) else [paths]:
-        p = Path(p)
-        if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES:
-            out.append(str(p))
-        elif p.is_dir():
-            out.extend(str(f) for f in p.rglob("*") if f.suffix.lower() in AUDIO_SUFFIXES and f.is_file())
-    return sorted(out)
 
 
 def _check_step(s: Any, i: int, base: Path | None) -> dict[str, Any]:
