@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import SynthkitError
+from ..hashing import file_sha256
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
 from .base import ScanStats, Writer, column_kind, safe_name, type_name
 from .media import AudioContext, AudioJob, AudioResult, complete, init_worker, process
@@ -84,20 +85,12 @@ def writer_class(name: str) -> type:
     return getattr(importlib.import_module(module), cls)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def settings(config: ExportConfig) -> dict[str, Any]:
     """Everything that shapes an export; re-running into the same ``--out`` must match it."""
     return {
         "format": config.format,
         "manifest": str(Path(config.manifest).resolve()),
-        "manifest_sha256": _sha256(Path(config.manifest)),
+        "manifest_sha256": file_sha256(Path(config.manifest)),
         "split": config.split.to_str(),
         "split_by": config.split_by,
         "sample_rate": config.sample_rate,

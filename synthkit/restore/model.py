@@ -15,7 +15,6 @@ encoder (hub name or folder) and it is loaded from there.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ import numpy as np
 
 from ..config import check_keys
 from ..errors import SynthkitError, missing_extra
+from ..hashing import file_sha256
 
 #: Bundle format name and version written into every checkpoint.
 FORMAT, FORMAT_VERSION = "synthkit-restore", 1
@@ -272,14 +272,6 @@ def load_checkpoint(path: str | os.PathLike | None = None, device: str = "cpu"):
     model.meta = dict(bundle.get("meta") or {})
     model.checkpoint_path = str(path)
     return model.to(torch.device(device)).eval()
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def count_parameters(model: Any) -> int:

@@ -97,7 +97,8 @@ class Summary:
 def prepare(config: RestoreRunConfig) -> Prepared:
     """Validate everything before any work; raise :class:`SynthkitError` on a problem."""
     from ..synth import check_out_dir
-    from .model import DEFAULT_CHECKPOINT, file_sha256, read_bundle
+    from ..hashing import file_sha256
+    from .model import DEFAULT_CHECKPOINT, read_bundle
     from .scores import available
 
     if config.workers < 1:

@@ -54,7 +54,6 @@ coqui-tts (and torch) are imported only when this backend is used.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import random
@@ -64,6 +63,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SynthkitError
+from ..hashing import file_sha256
 from .base import Audio, Voice
 from .coqui_catalog import (EXTRA, MMS_NAME, PACKAGE, UNKNOWN_LICENSE, catalogue, folder_license,
                             is_mms_name, license_label)
@@ -439,14 +439,6 @@ def donor_id(info: ModelInfo) -> str:
 
 # --- voices -------------------------------------------------------------------------------------
 
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def check_references(info: ModelInfo, references: tuple[Path, ...]) -> list[dict[str, str]]:
     """Validate ``--reference`` clips; returns [{path (absolute), sha256}] for the run settings."""
     if not references:
@@ -467,7 +459,7 @@ def check_references(info: ModelInfo, references: tuple[Path, ...]) -> list[dict
             audio_info(r)
         except Exception as exc:
             raise SynthkitError(f"--reference {r} is not a readable audio file ({exc})") from None
-        out.append({"path": str(Path(r).resolve()), "sha256": sha256_file(r)})
+        out.append({"path": str(Path(r).resolve()), "sha256": file_sha256(r)})
     return out
 
 
