@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = (ROOT.parent / "shared").resolve()  # synthkit records resolved paths; ../shared may be a link
 SHARED_DATA = SHARED / "data"
 NOISE_DIR = SHARED_DATA / "noise"
 RIR_DIR = SHARED_DATA / "rir"
