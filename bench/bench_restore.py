@@ -67,7 +67,7 @@ def held_out_set(n_lj: int, n_libri: int) -> list[dict]:
         out.append({"id": stem, "path": c.path, "text": texts.get(stem)})
     for m in EVAL_NOISE + EVAL_RIRS:  # the evaluation material is not in the training recipe's
         for step in cfg.degrade.steps:
-            assert all(not Path(d).resolve() == m.resolve() for d in step.get("dir", []) or []), m
+            assert all(Path(d).resolve() != m.resolve() for d in step.get("dir", []) or []), m
     return out
 
 

@@ -100,7 +100,8 @@ def test_an_interrupted_run_resumes_to_the_same_weights(trained, tmp_path):
     assert a.keys() == b.keys()
     for k in a:
         assert torch.equal(a[k], b[k]), k
-    rows = list(csv.DictReader(open(tmp_path / "resumed" / "vocoder" / "log.csv", encoding="utf-8")))
+    with open(tmp_path / "resumed" / "vocoder" / "log.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     assert [int(r["step"]) for r in rows] == [1, 2, 3, 4]  # no step logged twice
     # a finished run started again does nothing new
     assert train(cfg, progress=False) == bundle

@@ -26,7 +26,8 @@ def main(run_dir: str) -> Path:
         if not path.exists():
             ax.text(0.5, 0.5, "not started", ha="center", transform=ax.transAxes)
             continue
-        rows = list(csv.DictReader(open(path, encoding="utf-8")))
+        with open(path, encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
         steps = [int(r["step"]) for r in rows]
         for key in rows[0]:
             if key not in SKIP:

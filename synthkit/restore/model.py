@@ -24,7 +24,6 @@ import numpy as np
 
 from ..config import check_keys
 from ..errors import SynthkitError, missing_extra
-from ..hashing import file_sha256
 
 #: Bundle format name and version written into every checkpoint.
 FORMAT, FORMAT_VERSION = "synthkit-restore", 1

@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import random
 import unicodedata
 from dataclasses import dataclass, field
