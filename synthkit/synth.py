@@ -174,6 +174,16 @@ def check_out_dir(out: Path, wanted: dict[str, Any]) -> None:
         raise SynthkitError(f"--out {out} holds a {MANIFEST_NAME} from another tool or run; choose another --out")
 
 
+def write_run_settings(out: Path, settings: dict[str, Any]) -> None:
+    """Write ``out/run.json`` (what :func:`check_out_dir` compares a re-run against) unless it exists;
+    atomically, so a killed run never leaves half of it."""
+    run_file = out / RUN_NAME
+    if not run_file.exists():
+        tmp = run_file.with_name(f".{RUN_NAME}.tmp")
+        tmp.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, run_file)
+
+
 @dataclass(frozen=True)
 class DonorPlan:
     """Which donor voices render the text and how (decided once, before any work)."""
@@ -444,11 +454,7 @@ def run(prep: Prepared) -> Summary:
     (out / WAV_DIR).mkdir(exist_ok=True)
     for leftover in (out / WAV_DIR).glob(".*.tmp"):  # half-written files of a killed run
         leftover.unlink(missing_ok=True)
-    run_file = out / RUN_NAME
-    if not run_file.exists():
-        tmp = run_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(prep.settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, run_file)
+    write_run_settings(out, prep.settings)
     t0 = time.monotonic()
     summary = Summary(language=prep.choice.describe())
     choice = prep.choice

@@ -7,6 +7,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+import numpy as np
+
+from ..audio import load
 from ..augment import AUDIO_SUFFIXES
 from ..errors import SynthkitError
 from ..manifest import BadRow, Utterance, manifest_dir, read_manifest
@@ -90,3 +93,19 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
         return Path(a).resolve() == Path(b).resolve()
     except OSError:
         return False
+
+
+def read_source(row: Utterance, out: Path, sr: int | None = None) -> tuple[tuple[np.ndarray, int] | None, dict | None]:
+    """A row's input audio (resampled to ``sr`` when given) for writing to ``out``:
+    ``((x, sr), None)``, or ``(None, reject)`` when it cannot be used (unreadable, empty, non-finite,
+    or ``out`` is the input file itself)."""
+    src = row.audio_filepath
+    if same_file(src, out):
+        return None, {"id": row.id, "audio_filepath": src, "reason": "output would overwrite the input file"}
+    try:
+        x, got_sr = load(src, sr=sr)
+    except SynthkitError as exc:
+        return None, {"id": row.id, "audio_filepath": src, "reason": str(exc)}
+    if x.size == 0 or not np.all(np.isfinite(x)):
+        return None, {"id": row.id, "audio_filepath": src, "reason": "empty or non-finite audio"}
+    return (x, got_sr), None

@@ -11,7 +11,6 @@ from the row alone with :func:`synthkit.restore.degrade.replay`.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -19,16 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .. import __version__
-from ..audio import load, save_wav
+from ..audio import save_wav
 from ..errors import SynthkitError
 from ..manifest import MANIFEST_NAME, ManifestWriter
 from ..rng import derive_seed
-from .corpus import check_paths, remove_leftovers, same_file
+from .corpus import check_paths, read_source, remove_leftovers
 from .degrade import DegradeConfig, Degrader
-from .stage import REJECTS_NAME, RUN_NAME, SUMMARY_NAME, Job, pending
+from .stage import REJECTS_NAME, SUMMARY_NAME, Job, pending
 
 FORMAT = 1
 
@@ -83,14 +80,10 @@ def _process(job: Job) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         return None, job.reject
     row, out = job.row, _prep.out_dir / job.out_rel
     src, sr = row.audio_filepath, _prep.config.sample_rate
-    if same_file(src, out):
-        return None, {"id": row.id, "audio_filepath": src, "reason": "output would overwrite the input file"}
-    try:
-        x, _ = load(src, sr=sr)
-    except SynthkitError as exc:
-        return None, {"id": row.id, "audio_filepath": src, "reason": str(exc)}
-    if x.size == 0 or not np.all(np.isfinite(x)):
-        return None, {"id": row.id, "audio_filepath": src, "reason": "empty or non-finite audio"}
+    audio, reject = read_source(row, out, sr)
+    if audio is None:
+        return None, reject
+    x = audio[0]
     seed = derive_seed(_prep.config.seed, row.id)
     y, records = _degrader.apply(x, sr, seed)
     save_wav(out, y, sr)
@@ -100,17 +93,15 @@ def _process(job: Job) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
 
 
 def run(prep: Prepared) -> dict[str, Any]:
-    from ..engine import map_ordered
     from tqdm import tqdm
+
+    from ..engine import map_ordered
+    from ..synth import write_run_settings
 
     cfg, out = prep.config, prep.out_dir
     out.mkdir(parents=True, exist_ok=True)
     remove_leftovers(out)
-    run_file = out / RUN_NAME
-    if not run_file.exists():
-        tmp = run_file.with_name(f".{RUN_NAME}.tmp")
-        tmp.write_text(json.dumps(prep.settings, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, run_file)
+    write_run_settings(out, prep.settings)
     t0 = time.monotonic()
     new = 0
     audio_s = 0.0

@@ -20,7 +20,6 @@ is written as its original audio instead, and its row says so.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -31,12 +30,12 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from ..audio import load, resample, save_wav
+from ..audio import resample, save_wav
 from ..errors import SynthkitError
 from ..manifest import MANIFEST_NAME, BadRow, ManifestWriter, Utterance
-from .corpus import bad_row_record, check_paths, output_rel, read_input, remove_leftovers, same_file
+from .corpus import bad_row_record, check_paths, output_rel, read_input, read_source, remove_leftovers
 
-REJECTS_NAME, RUN_NAME, SUMMARY_NAME = "rejects.jsonl", "run.json", "summary.json"
+REJECTS_NAME, SUMMARY_NAME = "rejects.jsonl", "summary.json"
 FORMAT = 1
 #: Default floor of speaker similarity (Resemblyzer cosine, input vs output) for keeping a restored clip.
 #: Restoring a noisy clip perfectly already lowers this number (the noise moved the input's embedding),
@@ -96,8 +95,8 @@ class Summary:
 
 def prepare(config: RestoreRunConfig) -> Prepared:
     """Validate everything before any work; raise :class:`SynthkitError` on a problem."""
-    from ..synth import check_out_dir
     from ..hashing import file_sha256
+    from ..synth import check_out_dir
     from .model import DEFAULT_CHECKPOINT, read_bundle
     from .scores import available
 
@@ -163,20 +162,17 @@ class _Worker:
             return None, job.reject, 0.0
         row, out = job.row, self.prep.out_dir / job.out_rel
         src = row.audio_filepath
-        if same_file(src, out):
-            return None, {"id": row.id, "audio_filepath": src, "reason": "output would overwrite the input file"}, 0.0
-        try:
-            x, sr = load(src)
-        except SynthkitError as exc:
-            return None, {"id": row.id, "audio_filepath": src, "reason": str(exc)}, 0.0
-        if x.size == 0 or not np.all(np.isfinite(x)):
-            return None, {"id": row.id, "audio_filepath": src, "reason": "empty or non-finite audio"}, 0.0
+        audio, reject = read_source(row, out)
+        if audio is None:
+            return None, reject, 0.0
+        x, sr = audio
+        out_sr = self.model.sample_rate
+        x_out = resample(x, sr, out_sr)  # once: the model and the scores both take it at the model's rate
         t0 = time.perf_counter()
-        y, out_sr = self.model.restore(x, sr, phonemes=row.get("phonemes"))
+        y, _ = self.model.restore(x_out, out_sr, phonemes=row.get("phonemes"))
         model_s = time.perf_counter() - t0
         info: dict[str, Any] = {"checkpoint": self.ckpt_name, "kept_original": False}
         if self.scorer is not None:
-            x_out = resample(x, sr, out_sr)
             info.update(self.scorer.scores(x_out, y, out_sr))
             if self.prep.config.keep_original_if_worse:
                 reason = worse_reason(info, self.prep.config.min_speaker_similarity)
@@ -218,15 +214,12 @@ def _process(job: Job):
 def run(prep: Prepared) -> Summary:
     """Restore (or finish restoring) the input; returns the summary (also written to summary.json)."""
     from ..engine import map_ordered
+    from ..synth import write_run_settings
 
     cfg, out = prep.config, prep.out_dir
     out.mkdir(parents=True, exist_ok=True)
     remove_leftovers(out)
-    run_file = out / RUN_NAME
-    if not run_file.exists():
-        tmp = run_file.with_name(f".{RUN_NAME}.tmp")
-        tmp.write_text(json.dumps(prep.settings, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, run_file)
+    write_run_settings(out, prep.settings)
     t0 = time.monotonic()
     summary = Summary()
     before, after = [], []
