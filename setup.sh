@@ -8,10 +8,12 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check)
-"${PIP[@]}" install -q --upgrade pip "setuptools<81" wheel
-# torch first, alone: the CPU build (a local wheel where the machine provides one).
-"${PIP[@]}" install -q -c constraints.txt torch
-"${PIP[@]}" install -q -c constraints.txt -e ".[all]"
+# Exactly the tested environment: every package, transitive ones included, at the version and hash in
+# requirements.lock (made by ./lock.sh from pyproject.toml and constraints.txt). torch is the CPU build
+# (a local wheel where the machine provides one, through PIP_FIND_LINKS).
+"${PIP[@]}" install -q --require-hashes --no-deps -r requirements.lock
+# synthkit itself, editable, with nothing resolved beyond the lock.
+"${PIP[@]}" install -q --no-deps --no-build-isolation -e .
 # NeMo's manifest reader, for the test that NeMo loads exported manifests. Without its dependencies:
 # they are NeMo's training stack (Lightning, CUDA bindings, telemetry), which the reader does not need.
 "${PIP[@]}" install -q --no-deps "nemo_toolkit==3.0.0"
