@@ -399,6 +399,9 @@ def render_clip(row: Utterance, out_dir: Path, synth: Synthesizer, augmenter: Au
     seconds = audio.samples.size / audio.sample_rate
     if max_seconds is not None and seconds > max_seconds:
         raise Rejected(f"too long for one clip: {seconds:.1f} s > {max_seconds:g} s")
+    if row.get("donor_phonemes") is not None and audio.phonemes:  # what the donor voice reports it said
+        said = mapping.as_rendered(ipa.split_words(row["donor_phonemes"]), audio.phonemes)
+        row = row.with_fields(donor_phonemes=ipa.join_words(said))
     sr = int(row["sample_rate"])
     x = resample(audio.samples, audio.sample_rate, sr)
     seed = int(row["seed"])
