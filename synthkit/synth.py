@@ -61,6 +61,8 @@ class SynthConfig:
     donor: str | None = None  # "auto", an espeak-ng voice, or several separated by commas
     donors: int = 1  # with donor="auto": spread renditions over this many best donors
     mapping: Path | None = None  # user overrides, TSV target<TAB>donor segments[<TAB>voice]
+    exclude: tuple[str, ...] = ()  # with donor="auto": languages / voices left out (synthkit.donors)
+    exclude_family: tuple[str, ...] = ()  # with donor="auto": espeak-ng voice families left out
     backend: str = backends.DEFAULT  # "espeak" or "coqui:MODEL" (see synthkit.tts.backends)
     references: tuple[Path, ...] = ()  # voice-cloning reference clips (coqui XTTS / YourTTS)
 
@@ -136,6 +138,7 @@ def settings(config: SynthConfig, choice: LanguageChoice, text_sha: str, donor_p
         **(coqui.settings() if coqui is not None else {}),
         **({"donors": donor_plan.voices, "mapping_sha256": donor_plan.mapping_sha, "tonal": donor_plan.tonal}
            if donor_plan else {}),
+        **({"donors_excluded": sorted(donor_plan.excluded)} if donor_plan and donor_plan.excluded else {}),
         "format": FORMAT,
         "language": choice.requested,
         "g2p": choice.g2p,
@@ -192,6 +195,7 @@ class DonorPlan:
     scores: list[dict[str, Any]]  # ranking entries of the chosen donors
     tonal: bool
     mapping_sha: str | None
+    excluded: dict[str, str] = field(default_factory=dict)  # voice -> why it was left out (--exclude)
     # per donor: (mapper with every segment of the text already mapped, IPA -> mnemonic); shipped to
     # workers so they need no feature table
     mappers: dict[str, tuple[Any, dict[str, str]]] = field(default_factory=dict)
@@ -209,11 +213,14 @@ class Prepared:
 def plan_donors(config: SynthConfig, choice: LanguageChoice, coqui: Any = None) -> DonorPlan:
     """Measure the text's inventory and choose the donor voices (``--donor``/``--donors``); with a
     coqui backend the donor is its model."""
-    from .donors import mapper_for, rank_donors
+    from .donors import excluded_voices, mapper_for, rank_donors
     from .text.inventory import measure_file
     from .tts.espeak_phonemes import inventory as espeak_inventory
 
     extra: dict[str, Any] = {}
+    excluded: dict[str, str] = {}
+    if (config.exclude or config.exclude_family) and config.donor != "auto":
+        raise SynthkitError("--exclude and --exclude-family apply to --donor auto (named donors are used as named)")
 
     def inventory(voice: str):
         return extra[voice] if voice in extra else espeak_inventory(voice)
@@ -235,7 +242,8 @@ def plan_donors(config: SynthConfig, choice: LanguageChoice, coqui: Any = None) 
         extra[inv.voice] = inv
         ranking = rank_donors(target, voices=[], extra=[inv], overrides_path=config.mapping)
     elif config.donor == "auto":
-        ranking = rank_donors(target, overrides_path=config.mapping)[: config.donors]
+        excluded = excluded_voices(config.exclude, config.exclude_family)
+        ranking = rank_donors(target, overrides_path=config.mapping, exclude=excluded)[: config.donors]
     else:
         names = [v.strip() for v in (config.donor or "").split(",") if v.strip()]
         if not names:
@@ -252,7 +260,8 @@ def plan_donors(config: SynthConfig, choice: LanguageChoice, coqui: Any = None) 
         for seg in target.counts:
             mapper.map(seg)
         mappers[s.voice] = (mapper, inv.ipa_to_mnemonic)
-    return DonorPlan([s.voice for s in ranking], [s.to_dict() for s in ranking], target.tonal, mapping_sha, mappers)
+    return DonorPlan([s.voice for s in ranking], [s.to_dict() for s in ranking], target.tonal, mapping_sha,
+                     excluded, mappers)
 
 
 def prepare(config: SynthConfig) -> Prepared:
@@ -300,6 +309,13 @@ def _backend(config: SynthConfig) -> tuple[str, str | None]:
 
 # --- the work, in worker processes --------------------------------------------------------------
 
+def donor_for(donors: list[str], line: int, rendition: int) -> str:
+    """The donor voice of rendition ``rendition`` of text line ``line``: donors take turns, by rendition
+    and by line, so every donor is used even with ``--voices 1`` (line 1: donors 1, 2, ...; line 2:
+    donors 2, 3, ...)."""
+    return donors[(line - 1 + rendition) % len(donors)]
+
+
 def sentence_id(choice: LanguageChoice, line: int) -> str:
     return f"{choice.tag}_{line:06d}"
 
@@ -330,7 +346,7 @@ class _Worker:
         rng = seeded_random(cfg.seed, "voices", sid)
         plan, coqui = self.prep.donor_plan, self.coqui
         if coqui is None:
-            languages = [plan.voices[k % len(plan.voices)] for k in range(cfg.voices)] if plan else choice.voice
+            languages = [donor_for(plan.voices, job.line, k) for k in range(cfg.voices)] if plan else choice.voice
             voices = espeak_tts.sample_voices(rng, languages, cfg.voices, cfg.variants, cfg.prosody)
         else:
             voices = coqui.voices.sample(rng, cfg.voices)
