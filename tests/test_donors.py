@@ -62,7 +62,8 @@ def test_donors_k_spreads_renditions(cli, tmp_path):
     donors = json.loads(res.stdout)["donors"]
     assert len(donors) == 2
     for r in read_manifest(out / "manifest.jsonl"):
-        assert r["donor"] == donors[r["rendition"] % 2] and r["voice"] == r["donor"]
+        # donors take turns by rendition and line: rendition k of line n -> donor (n - 1 + k) mod K
+        assert r["donor"] == donors[(r["line"] - 1 + r["rendition"]) % 2] and r["voice"] == r["donor"]
     clicks = [r for r in read_manifest(out / "manifest.jsonl") if "ǀ" in r["phonemes"] or "ǃ" in r["phonemes"]]
     assert clicks and all("ǀ" not in r["donor_phonemes"] and "ǃ" not in r["donor_phonemes"] for r in clicks)
 

@@ -54,6 +54,7 @@ from ..errors import SynthkitError
 from . import ipa
 
 INDEL = 0.5
+SYLLABLE_BREAK = "."
 SPLIT_PENALTY = 0.03
 LENGTH_COST = 0.02
 UNMAPPED_COST = 0.2
@@ -196,7 +197,10 @@ class Seg:
         stress = "".join(c for c in d if c in ipa.STRESS)
         tone = "".join(c for c in d if c in ipa.TONE_MARKS)
         long = any(c in ipa.LENGTH_MARKS for c in d)
-        base = "".join(c for c in d if c not in ipa.STRESS and c not in ipa.TONE_MARKS and c not in ipa.LENGTH_MARKS)
+        # '.' is IPA's syllable break, not part of a sound (espeak-ng's Arabic writes a vowel after an
+        # emphatic consonant as 'i.')
+        base = "".join(c for c in d if c not in ipa.STRESS and c not in ipa.TONE_MARKS and c not in ipa.LENGTH_MARKS
+                       and c != SYLLABLE_BREAK)
         return cls(unicodedata.normalize("NFC", base), stress, tone, long)
 
 
