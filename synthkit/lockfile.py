@@ -102,7 +102,8 @@ class Drift:
         if self.missing:
             parts.append(f"{len(self.missing)} not installed: " + few([f"{n}=={lk}" for n, lk in self.missing]))
         if self.extra:
-            parts.append(f"{len(self.extra)} installed but not in the lock: " + few([f"{n} {v}" for n, v in self.extra]))
+            parts.append(f"{len(self.extra)} installed but not in the lock: "
+                         + few([f"{n} {v}" for n, v in self.extra]))
         head = f"installed versions match {self.lock} ({self.pinned} packages); " if self.matches else \
             f"installed versions differ from {self.lock}: "
         return head + "; ".join(parts)

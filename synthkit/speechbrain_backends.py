@@ -11,9 +11,11 @@ Two backends, each implementing a one-method protocol of :mod:`synthkit.quality`
   such as ``speechbrain/asr-wav2vec2-commonvoice-14-en``). Default ``speechbrain/asr-crdnn-rnnlm-librispeech``.
   Models are single-language; ``language`` is not used.
 
-``MODEL`` is a Hugging Face name (downloaded into the Hugging Face cache by speechbrain; needs network
-once) or a local folder holding ``hyperparams.yaml`` and the checkpoints it names — both go through
-speechbrain's ``from_hparams(source=...)``. For a local folder the hyperparameters' ``pretrained_path``
+``MODEL`` is a Hugging Face name or a local folder holding ``hyperparams.yaml`` and the checkpoints it
+names — both go through speechbrain's ``from_hparams(source=...)``. A name found in the Hugging Face
+cache loads from its snapshot folder like a local folder (nothing fetched); one that is not is
+downloaded by speechbrain when the hub can be reached, else a one-line error says so at once, before
+speechbrain is imported (:mod:`synthkit.hub`). For a local folder the hyperparameters' ``pretrained_path``
 (which names the hub repo in published models) is pointed at the folder, so nothing is fetched; files
 are read in place (nothing is written next to them or elsewhere).
 

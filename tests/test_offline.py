@@ -4,8 +4,12 @@ No network is used, and none could be: every cache folder points into tmp_path a
 an HTTPS proxy at a closed local port, so the reachability probe runs for real and fails (on any machine,
 with or without network); some cases use HF_HUB_OFFLINE / SYNTHKIT_OFFLINE instead. Each CLI case runs
 the real command in a subprocess and checks exit code 2 and the one line on stderr: it names the missing
-model, a local alternative that works now, and how to get the named one. The 2-s bound is only guarded
-against hangs and retry loops (HANG_GUARD), never asserted tightly: the machine may be loaded.
+model, a local alternative that works now, and how to get the named one.
+
+The 2-s bound is not timed here (the machine may be loaded): what makes it hold is checked instead.
+Every socket connection the command opens is logged (a sitecustomize wraps ``socket.connect``), and
+at most one may happen — the probe; no library gets to try the network, so there is no retry loop. A
+generous wall-clock guard (HANG_GUARD) only catches hangs.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from synthkit.manifest import ManifestWriter, Utterance
 
 from .conftest import LIBRISPEECH, ROOT, SW_TEXT, require_shared
 
-HANG_GUARD = 20.0  # seconds; the bound is 2 s (plus interpreter start-up here)
+HANG_GUARD = 120.0  # seconds: a hang guard only (see the module doc)
 ECAPA = "speechbrain/spkrec-ecapa-voxceleb"
 PER_MODEL = "facebook/wav2vec2-xlsr-53-espeak-cv-ft"
 
@@ -39,29 +43,51 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
+_LOG_CONNECTIONS = """
+import os, socket
+_connect = socket.socket.connect
+def _logged(self, address):
+    with open(os.environ["SYNTHKIT_TEST_CONNECTIONS"], "a", encoding="utf-8") as f:
+        f.write(repr(address) + "\\n")
+    return _connect(self, address)
+socket.socket.connect = _logged
+"""
+
+
 @pytest.fixture
 def env(tmp_path) -> dict[str, str]:
-    """A process environment with empty caches under tmp_path and no way out to any hub."""
+    """A process environment with empty caches under tmp_path and no way out to any hub, whose socket
+    connections are logged to ``SYNTHKIT_TEST_CONNECTIONS``."""
     e = {k: v for k, v in os.environ.items()
          if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "SYNTHKIT_OFFLINE", "HF_HOME", "HF_ENDPOINT",
                       "HUGGINGFACE_HUB_CACHE", "NO_PROXY", "no_proxy", "https_proxy", "all_proxy", "ALL_PROXY")}
     port = closed_port()
+    site = tmp_path / "site-connections"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(_LOG_CONNECTIONS, encoding="utf-8")
     e.update(HF_HUB_CACHE=str(tmp_path / "hf"), TTS_HOME=str(tmp_path / "tts"), TORCH_HOME=str(tmp_path / "torch"),
              SYNTHKIT_CACHE=str(tmp_path / "synthkit-cache"), HTTPS_PROXY=f"http://127.0.0.1:{port}",
-             PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+             SYNTHKIT_TEST_CONNECTIONS=str(tmp_path / "connections.log"),
+             PYTHONPATH=os.pathsep.join([str(site), str(ROOT), os.environ.get("PYTHONPATH", "")]))
     e["_PROXY_PORT"] = str(port)
     return e
 
 
 def run(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess, float]:
+    Path(env["SYNTHKIT_TEST_CONNECTIONS"]).unlink(missing_ok=True)
     t0 = time.monotonic()
     res = subprocess.run([sys.executable, "-m", "synthkit", *args], env=env, capture_output=True, text=True,
-                         timeout=300)
+                         timeout=600)
     return res, time.monotonic() - t0
 
 
+def connections(env: dict[str, str]) -> list[str]:
+    log = Path(env["SYNTHKIT_TEST_CONNECTIONS"])
+    return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+
 def one_line(res: subprocess.CompletedProcess, elapsed: float, missing: str, alternative: str, how: str) -> str:
-    assert elapsed < HANG_GUARD, f"took {elapsed:.1f} s: a retry loop or a hang"
+    assert elapsed < HANG_GUARD, f"took {elapsed:.1f} s: a hang"
     assert res.returncode == 2, res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
@@ -115,15 +141,18 @@ def test_score_with_a_hub_model_offline_fails_at_once_in_one_line(case, env, man
     res, elapsed = run(env, "score", str(manifest), "-o", str(out), *args)
     line = one_line(res, elapsed, missing, alternative, how)
     assert f"proxy 127.0.0.1:{env['_PROXY_PORT']} does not answer" in line  # the probe ran, and failed
+    assert connections(env) == [f"('127.0.0.1', {env['_PROXY_PORT']})"]  # the probe alone: nothing retried
     assert not out.exists()  # checked before any work
 
 
 def test_diversity_speechbrain_offline_says_resemblyzer(env, manifest):
     res, elapsed = run(env, "diversity", str(manifest), "--embedder", "speechbrain")
     one_line(res, elapsed, ECAPA, "resemblyzer", f"hf download {ECAPA}")
+    assert connections(env) == [f"('127.0.0.1', {env['_PROXY_PORT']})"]
     env = dict(env, HF_HUB_OFFLINE="1")  # the Hugging Face switch: no probe at all
     res, elapsed = run(env, "diversity", str(manifest), "--embedder", "speechbrain")
     assert "HF_HUB_OFFLINE is set" in one_line(res, elapsed, ECAPA, "--embedder resemblyzer", "hf download")
+    assert connections(env) == []
 
 
 def use(monkeypatch, env: dict[str, str]) -> None:
@@ -157,6 +186,7 @@ def test_synth_with_a_coqui_model_name_offline_fails_at_once_in_one_line(case, e
     out = tmp_path / "out"
     res, elapsed = run(env, "synth", "--lang", "sw", "--text", str(SW_TEXT), "--out", str(out), "--backend", backend)
     one_line(res, elapsed, missing, "--backend espeak", how)
+    assert connections(env) == [f"('127.0.0.1', {env['_PROXY_PORT']})"]
     assert not out.exists()
 
 
@@ -166,20 +196,26 @@ def test_synthkit_offline_switch_covers_every_host(env, tmp_path):
                        "--backend", "coqui:mms")
     assert "SYNTHKIT_OFFLINE is set" in one_line(res, elapsed, "tts_models/swh/fairseq/vits", "--backend espeak",
                                                  "TTS_HOME")
+    assert connections(env) == []
 
 
 def test_restore_encoder_by_hub_name_offline(monkeypatch, tmp_path):
     """Pretrained-encoder features (restoration) by a hub name that is not cached: the one line, at once."""
     from synthkit.restore.features import make_extractor
 
+    port = closed_port()
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
-    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
     for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "SYNTHKIT_OFFLINE", "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(var, raising=False)
+    seen = []
+    connect = socket.socket.connect
+    monkeypatch.setattr(socket.socket, "connect", lambda self, addr: (seen.append(addr), connect(self, addr))[1])
     t0 = time.monotonic()
     with pytest.raises(SynthkitError) as err:
         make_extractor({"type": "hf", "model": "microsoft/wavlm-base-plus", "layer": 8}, 16000)
     assert time.monotonic() - t0 < HANG_GUARD
+    assert seen == [("127.0.0.1", port)]  # the probe alone
     msg = str(err.value)
     assert "\n" not in msg and "microsoft/wavlm-base-plus is not on this machine" in msg
     assert "works offline now: logmel features" in msg and "hf download microsoft/wavlm-base-plus" in msg

@@ -12,7 +12,8 @@ Backends (the registry :data:`MOS_BACKENDS` maps the metric name to a factory ``
   9× more for the same average).
 * ``utmos`` — UTMOS22 strong through ``torch.hub``: ``model`` is a local clone of
   https://github.com/tarepan/SpeechMOS (a folder with ``hubconf.py``; its checkpoint in torch's hub cache)
-  or, with network access, ``tarepan/SpeechMOS:v1.2.0``. Key ``utmos``.
+  or ``tarepan/SpeechMOS:v1.2.0`` (loaded from torch's hub cache when cloned there before, else fetched
+  with network access). Key ``utmos``.
 * ``nisqa`` — NISQA v2.0 through torchmetrics: ``model`` is the path of ``nisqa.tar`` (the weights file
   of https://github.com/gabrielmittag/NISQA), or ``nisqa`` to let torchmetrics download it. Keys
   ``nisqa_mos``, ``nisqa_noi``, ``nisqa_dis``, ``nisqa_col``, ``nisqa_loud``.
@@ -20,6 +21,10 @@ Backends (the registry :data:`MOS_BACKENDS` maps the metric name to a factory ``
   state-dict file of ``squim_objective_base`` (torchaudio's ``squim_objective_dns2020.pth``), or
   ``squim_objective_dns2020`` to let torchaudio download it. Keys ``squim_stoi``, ``squim_pesq``,
   ``squim_sisdr``.
+
+Weights that would be downloaded (UTMOS, NISQA, SQUIM by name) are looked for first; offline, a
+one-line error says what is missing, that ``dnsmos`` works offline, and how to get them
+(:func:`check_available`, :mod:`synthkit.hub`).
 
 Every ``predict`` takes mono float32 audio of shape ``(samples,)`` at 16 kHz (the scorer resamples once).
 """
@@ -301,7 +306,8 @@ class Nisqa:
 # --- SQUIM (torchaudio) --------------------------------------------------------------------------
 
 def squim_path() -> Path:
-    """Where torchaudio keeps ``squim_objective_dns2020.pth`` once downloaded (``$TORCH_HOME/hub/torchaudio/models``)."""
+    """Where torchaudio keeps ``squim_objective_dns2020.pth`` once downloaded
+    (``$TORCH_HOME/hub/torchaudio/models``)."""
     from ..hub import torch_home
 
     return torch_home() / "hub" / "torchaudio" / "models" / f"{SQUIM_DEFAULT}.pth"

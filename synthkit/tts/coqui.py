@@ -259,8 +259,10 @@ def require_local_or_online(name: str) -> Path | None:
 
 
 def download(name: str) -> tuple[Path, Path, dict]:
-    """coqui's ``ModelManager.download_model``: a no-op when the model is in its cache already (a model
-    coqui keeps in the Hugging Face cache is taken from there without asking the hub)."""
+    """coqui's ``ModelManager.download_model``: a no-op when the model is in its cache already (offline, a
+    model coqui keeps in the Hugging Face cache is taken from there without asking the hub)."""
+    from ..hub import offline_reason
+
     local = require_local_or_online(name)
     _coqui()
     from TTS.utils.manage import ModelManager
@@ -272,8 +274,8 @@ def download(name: str) -> tuple[Path, Path, dict]:
     if item.get("tos_required") and not manager.tos_agreed(item, manager.output_prefix / full_name):
         raise SynthkitError(f"{name} is under the {license_label(item.get('license', '?'))} licence; to accept "
                             "its terms set COQUI_TOS_AGREED=1 (coqui's own switch) and run again")
-    if local is not None and item.get("repo_id"):
-        ckpt, config = find_files(local)
+    if local is not None and item.get("repo_id") and offline_reason(source_url(name)[0], hf=True):
+        ckpt, config = find_files(local)  # offline: from the Hugging Face cache, without asking the hub
         return ckpt, config, dict(item)
     try:
         ckpt, config, item = manager.download_model(name)
