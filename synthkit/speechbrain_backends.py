@@ -12,10 +12,10 @@ Two backends, each implementing a one-method protocol of :mod:`synthkit.quality`
   Models are single-language; ``language`` is not used.
 
 ``MODEL`` is a Hugging Face name or a local folder holding ``hyperparams.yaml`` and the checkpoints it
-names — both go through speechbrain's ``from_hparams(source=...)``. A name found in the Hugging Face
-cache loads from its snapshot folder like a local folder (nothing fetched); one that is not is
-downloaded by speechbrain when the hub can be reached, else a one-line error says so at once, before
-speechbrain is imported (:mod:`synthkit.hub`). For a local folder the hyperparameters' ``pretrained_path``
+names — both go through speechbrain's ``from_hparams(source=...)``. When the hub can be reached a name
+is resolved by speechbrain (its Hugging Face cache first, downloading what is missing); offline, a name
+in the cache loads from its snapshot folder like a local folder (nothing is tried online), and one that
+is not gives a one-line error at once, before speechbrain is imported (:mod:`synthkit.hub`). For a local folder the hyperparameters' ``pretrained_path``
 (which names the hub repo in published models) is pointed at the folder, so nothing is fetched; files
 are read in place (nothing is written next to them or elsewhere).
 
@@ -71,16 +71,16 @@ ALTERNATIVES = {
 
 
 def _source(model: str, what: str, alternative: str = "") -> tuple[str, dict[str, Any]]:
-    """(source for from_hparams, hparams overrides) for a hub name or a local folder. A hub name resolves to
-    its folder in the Hugging Face cache (loaded like a local folder, nothing fetched); when it is not
-    cached and cannot be downloaded now, a one-line error says so (:func:`synthkit.hub.hf_model`)."""
+    """(source for from_hparams, hparams overrides) for a hub name or a local folder. Offline, a hub name
+    resolves to its folder in the Hugging Face cache (loaded like a local folder, nothing fetched), or a
+    one-line error says it is not there (:func:`synthkit.hub.hf_model`)."""
     path = Path(model).expanduser()
     if not path.exists() and not model.startswith((".", "/", "~")):
         from .hub import hf_model
 
         path = Path(hf_model(model, what, alternative or "a local speechbrain model folder", files=(HPARAMS,)))
         if not path.is_dir():
-            return model, {}  # not cached: speechbrain downloads it
+            return model, {}  # the hub can be reached: speechbrain resolves the name
     if path.exists():
         if not (path / HPARAMS).is_file():
             raise SynthkitError(f"{what}: {path} has no {HPARAMS}; give a speechbrain model folder or a hub name")

@@ -189,7 +189,7 @@ class FasterWhisper:
         elif "/" in name or name.startswith("."):
             raise SynthkitError(f"faster-whisper model folder not found: {name}")
         else:
-            name = _faster_whisper_source(name)  # cached folder, or the one-line error when offline
+            name = _faster_whisper_source(name)  # offline: the cached folder, or the one-line error
         try:
             self._model = WhisperModel(name, device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1)
         except Exception as exc:
@@ -237,8 +237,8 @@ def _faster_whisper_repos() -> dict[str, str]:
 
 
 def _faster_whisper_source(name: str) -> str:
-    """A faster-whisper model name (``small``, ...) -> its folder in the Hugging Face cache, or the name
-    when it is not cached but can be downloaded now; offline, the one-line error (:mod:`synthkit.hub`)."""
+    """A faster-whisper model name (``small``, ...) as it is when the hub can be reached (faster-whisper
+    resolves it); offline, its folder in the Hugging Face cache, else the one-line error (:mod:`synthkit.hub`)."""
     from ..hub import hf_model
 
     repo = _faster_whisper_repos().get(name, f"Systran/faster-whisper-{name}")
@@ -250,8 +250,8 @@ def _faster_whisper_source(name: str) -> str:
 # --- transformers --------------------------------------------------------------------------------
 
 def _hf_source(model: str, what: str, alternative: str = OFFLINE_ASR) -> str:
-    """A local model folder, a hub name's folder in the Hugging Face cache, or the hub name when it is not
-    cached but can be downloaded now; offline, the one-line error (:func:`synthkit.hub.hf_model`)."""
+    """A local model folder; a hub name as it is when the hub can be reached; offline, the hub name's folder
+    in the Hugging Face cache, else the one-line error (:func:`synthkit.hub.hf_model`)."""
     path = Path(model).expanduser()
     if path.exists():
         if not (path / "config.json").is_file():

@@ -96,9 +96,9 @@ def log_mel(sample_rate: int, n_mels: int = 80, n_fft: int = 512, hop: int = 160
 def load_hf_encoder(model: str, revision: str | None = None):
     """``(processor, encoder)`` from a hub name (``microsoft/wavlm-base-plus``) or a local folder.
 
-    A local folder; else the hub name's snapshot in the Hugging Face cache (loaded from there, nothing
-    checked online); else the hub, when it can be reached now — offline, a one-line error at once, before
-    transformers is imported (:func:`synthkit.hub.hf_model`; honours ``HF_HUB_OFFLINE``)."""
+    A local folder; a hub name goes to transformers when the hub can be reached (its cache first); offline,
+    the name's snapshot in the Hugging Face cache loads like a folder, else a one-line error comes at once,
+    before transformers is imported (:func:`synthkit.hub.hf_model`; honours ``HF_HUB_OFFLINE``)."""
     from ..checks import found
     from ..hub import HF_MODEL_FILES, hf_model
 
