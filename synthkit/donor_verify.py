@@ -12,7 +12,10 @@ rendered speech is heard as the target language's words.
 * **Windows**: Whisper reads 30-s windows and pays the encoder's cost per window, whatever is in it, so
   the renderings of one donor are packed into windows of up to :data:`WINDOW_S` seconds with
   :data:`GAP_S` of silence between sentences, and each window is one transcription; its CER is over
-  the window's sentences together. A donor's CER is the character-weighted mean over its windows.
+  the window's sentences together. A donor's CER is the character-weighted mean over its windows. Whisper
+  sometimes falls into a loop on a long window (one syllable or sentence again and again, to its token
+  limit); a window whose transcript compresses more than :data:`LOOP_RATIO` (Whisper's own loop test)
+  is transcribed again sentence by sentence.
 * **Sentences**: :func:`sample_sentences` takes ``n`` usable sentences spread evenly over the text
   (first, last and evenly between), so a text sorted by topic or length is sampled across.
 * **Agreement**: :func:`spearman` between the phonological score and the measured CER over the donors
@@ -38,6 +41,9 @@ GAP_S = 0.6
 #: A donor "disagrees" when its rank by measured CER and its phonological rank differ by at least this
 #: share of the donors checked (and by at least 2 places).
 DISAGREE_SHARE = 0.3
+#: A transcript that gzip-compresses more than this is a decoding loop ("ti ti ti ...", one sentence again
+#: and again): Whisper's own test (its ``compression_ratio_threshold``).
+LOOP_RATIO = 2.4
 #: The multilingual ASR used by default (a bundle of :mod:`synthkit.models`).
 ASR_BUNDLE = "whisper-base"
 
@@ -179,6 +185,13 @@ def render_espeak(voice: str, text: str, sample_rate: int = DEFAULT_SAMPLE_RATE)
     return resample(int16_to_float(r.samples), r.sample_rate, sample_rate)
 
 
+def compression_ratio(text: str) -> float:
+    import zlib
+
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
 def pack(durations: Sequence[float], window_s: float = WINDOW_S, gap_s: float = GAP_S) -> list[list[int]]:
     """Indices of consecutive clips packed into windows of at most ``window_s`` (a longer clip is alone)."""
     windows: list[list[int]] = []
@@ -210,6 +223,8 @@ def round_trip(clips: Sequence[np.ndarray], texts: Sequence[str], asr, language:
             parts += ([gap] if k else []) + [clips[i].astype(np.float32)]
         ref = " ".join(texts[i] for i in idx)
         hyp = asr.transcribe(np.concatenate(parts), sample_rate, language)
+        if len(idx) > 1 and compression_ratio(hyp) > LOOP_RATIO:  # a decoding loop: sentence by sentence
+            hyp = " ".join(asr.transcribe(clips[i].astype(np.float32), sample_rate, language) for i in idx)
         c = cer(hyp, ref, language)
         n = len(normalize_text(ref, language))
         out.append((ref, hyp, c))

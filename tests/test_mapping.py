@@ -29,6 +29,9 @@ TRICKY = [
     ("click", "ǀ", "sw", ("t",), "nearest"),
     ("nasal vowel (donor has it)", "ɔ̃", "fr", ("ɔ̃",), "exact"),
     ("nasal vowel (donor lacks it)", "ã", "sw", ("a", "ŋ"), "decomposed"),
+    ("glottal stop (donor has it)", "ʔ", "ar", ("ʔ",), "exact"),
+    ("glottal stop (donor lacks it: left out, not k)", "ʔ", "sw", (), "omitted"),
+    ("rhotic approximant (donor has a trill)", "ɹ", "sw", ("r",), "nearest"),
 ]
 
 
@@ -36,7 +39,7 @@ TRICKY = [
 def test_tricky_segment_classes(klass, target, voice, donor, how):
     sm, lengthen = mapper_for(inventory(voice)).map(target)
     assert (sm.donor, sm.how) == (donor, how)
-    assert not lengthen
+    assert not lengthen and not sm.unmapped
     assert sm.cost == 0 if how == "exact" else 0 < sm.cost < mapping.UNMAPPED_COST
 
 

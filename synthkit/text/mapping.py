@@ -19,6 +19,7 @@ For each target segment the mapper takes the cheapest of:
   closer (plus :data:`SPLIT_PENALTY`): affricates and other tie-barred segments (t͡ʃ -> t ʃ,
   k͡p -> k p, ɡ͡b -> ɡ b), diphthongs (aɪ -> a ɪ), prenasalized stops (ᵐb -> m b), secondary
   articulations (kʷ -> k w, kʲ -> k j, kʰ -> k h, kʼ -> k ʔ), nasal vowels (ã -> a ŋ);
+* leaving it out, for a glottal stop the donor lacks (:data:`OMISSIBLE`);
 * a user override (TSV ``target<TAB>donor segments[<TAB>voice]``), which always wins.
 
 A segment whose best cost exceeds :data:`UNMAPPED_COST`, or that has no features at all, is
@@ -58,6 +59,10 @@ SYLLABLE_BREAK = "."
 SPLIT_PENALTY = 0.03
 LENGTH_COST = 0.02
 UNMAPPED_COST = 0.2
+#: Segments a donor that lacks them leaves out, at this cost, rather than put another sound in their
+#: place: a glottal stop (Arabic ʔarbaʕa, Hawaiian ʻokina) heard as k or q changes the word; left out,
+#: as languages without it borrow such words, it does not.
+OMISSIBLE = {"ʔ": 0.1}
 
 TIE = "\u0361"
 _PRENASAL = {"ᵐ": "m", "ⁿ": "n", "ᵑ": "ŋ", "ᶬ": "ɱ", "ᶮ": "ɲ"}
@@ -362,13 +367,13 @@ class SegmentMap:
     target: str  # base segment (no stress, tone or length)
     donor: tuple[str, ...]  # donor segments it is rendered as; () = dropped
     cost: float
-    how: str  # exact | nearest | decomposed | override | dropped
+    how: str  # exact | nearest | decomposed | override | omitted | dropped
 
     @property
     def unmapped(self) -> bool:
-        """No donor segment, or none within :data:`UNMAPPED_COST`; a user override is never unmapped
-        (its cost is still the feature distance, for the ranking)."""
-        if self.how == "override":
+        """No donor segment, or none within :data:`UNMAPPED_COST`; a user override and an omitted
+        segment (:data:`OMISSIBLE`) are never unmapped (their cost still counts in the ranking)."""
+        if self.how in ("override", "omitted"):
             return False
         return not self.donor or self.cost > UNMAPPED_COST
 
@@ -444,6 +449,9 @@ class Mapper:
             c = sum(pc for _, pc in mapped) / len(parts) + SPLIT_PENALTY
             if c < best.cost:
                 best = SegmentMap(base, tuple(m for m, _ in mapped), c, "decomposed")
+        omit = OMISSIBLE.get(base)
+        if omit is not None and omit < best.cost:
+            return SegmentMap(base, (), omit, "omitted")
         if not best.donor:
             return SegmentMap(base, (), 1.0, "dropped")
         return best
