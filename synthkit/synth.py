@@ -430,6 +430,8 @@ def render_clip(row: Utterance, out_dir: Path, synth: Synthesizer, augmenter: Au
     elif records:
         x = (augmenter or Augmenter.from_records(records)).replay(x, sr, seed, records)
     pcm = float_to_int16(x)
+    if max_seconds is not None and pcm.size / sr > max_seconds:  # a tempo transform lengthens the clip
+        raise Rejected(f"too long after augmentation: {pcm.size / sr:.1f} s > {max_seconds:g} s")
     path = row.audio_path(out_dir)
     save_wav(path, pcm, sr)
     return row.with_fields(duration=pcm.size / sr, augment=records, synthkit_version=__version__)
