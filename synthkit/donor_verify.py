@@ -14,8 +14,9 @@ rendered speech is heard as the target language's words.
   :data:`GAP_S` of silence between sentences, and each window is one transcription; its CER is over
   the window's sentences together. A donor's CER is the character-weighted mean over its windows. Whisper
   sometimes falls into a loop on a long window (one syllable or sentence again and again, to its token
-  limit); a window whose transcript compresses more than :data:`LOOP_RATIO` (Whisper's own loop test)
-  is transcribed again sentence by sentence.
+  limit), or drops the whole window as no speech (faster-whisper skips a segment it finds both
+  speechless and improbable); a window whose transcript is empty or compresses more than
+  :data:`LOOP_RATIO` (Whisper's own loop test) is transcribed again sentence by sentence.
 * **Sentences**: :func:`sample_sentences` takes ``n`` usable sentences spread evenly over the text
   (first, last and evenly between), so a text sorted by topic or length is sampled across.
 * **Agreement**: :func:`spearman` between the phonological score and the measured CER over the donors
@@ -223,7 +224,7 @@ def round_trip(clips: Sequence[np.ndarray], texts: Sequence[str], asr, language:
             parts += ([gap] if k else []) + [clips[i].astype(np.float32)]
         ref = " ".join(texts[i] for i in idx)
         hyp = asr.transcribe(np.concatenate(parts), sample_rate, language)
-        if len(idx) > 1 and compression_ratio(hyp) > LOOP_RATIO:  # a decoding loop: sentence by sentence
+        if len(idx) > 1 and (not hyp.strip() or compression_ratio(hyp) > LOOP_RATIO):  # again, sentence by sentence
             hyp = " ".join(asr.transcribe(clips[i].astype(np.float32), sample_rate, language) for i in idx)
         c = cer(hyp, ref, language)
         n = len(normalize_text(ref, language))

@@ -5,6 +5,7 @@ import json
 import math
 
 import matplotlib.image as mpimg
+import numpy as np
 import pytest
 
 from synthkit import donor_verify as dv
@@ -47,6 +48,28 @@ def test_sample_sentences_spread_over_the_text():
     n = sum(1 for line in SW_TEXT.read_text(encoding="utf-8").splitlines() if line.strip())
     assert [s.line for s in picks] == [1, round((n - 1) / 2) + 1, n] and all(s.words for s in picks)
 
+
+
+class _ScriptedASR:
+    """Stands in for Whisper only to test the retry logic around it (the real ASR is tested below)."""
+
+    def __init__(self, window_reply):
+        self.window_reply, self.calls = window_reply, []
+
+    def transcribe(self, audio, sample_rate, language):
+        self.calls.append(audio.size)
+        if len(self.calls) == 1:  # the whole window
+            return self.window_reply
+        return ["uno dos", "tres cuatro"][len(self.calls) - 2]
+
+
+@pytest.mark.parametrize("window_reply", ["", "la la la la " * 40])
+def test_round_trip_retries_an_empty_or_looping_window_sentence_by_sentence(window_reply):
+    clips = [np.full(16000, 0.1, np.float32), np.full(16000, 0.1, np.float32)]
+    asr = _ScriptedASR(window_reply)
+    mean, windows = dv.round_trip(clips, ["uno dos", "tres cuatro"], asr, "es")
+    assert asr.calls == [16000 * 2 + int(dv.GAP_S * 16000), 16000, 16000]  # window, then each sentence
+    assert windows == [("uno dos tres cuatro", "uno dos tres cuatro", 0.0)] and mean == 0.0
 
 # --- the round trip with the real ASR --------------------------------------------------------------
 
