@@ -99,7 +99,10 @@ def synth_corpus(cfg: dict, cond: dict, seed: int, work: Path) -> list[Item]:
     text_file.write_text("".join(f"{w}\n" for _ in range(lines) for w in words), encoding="utf-8")
     noise = _path(cfg, "noise_dir") if s.get("real_noise", True) else None
     rir = _path(cfg, "rir_dir") if s.get("real_noise", True) else None
-    aug = load_augment(s.get("augment", "none"), str(noise) if noise else None, str(rir) if rir else None)
+    spec = s.get("augment", "none")
+    if spec.endswith((".yaml", ".yml")):
+        spec = str((cfg["_dir"] / spec).resolve())
+    aug = load_augment(spec, str(noise) if noise else None, str(rir) if rir else None)
     prosody = ProsodyRanges(**{k: tuple(v) for k, v in s.get("prosody", {}).items()})
     config = SynthConfig(language=cfg["language"], text_path=text_file, out_dir=out, voices=int(s["voices"]),
                          augment=aug, seed=seed, workers=int(cfg.get("workers", 1)), progress=False,
