@@ -35,6 +35,8 @@ def _module(name: str) -> Callable[[], Backend]:
 BACKENDS: dict[str, Callable[[], Backend]] = {
     "espeak": _module("espeak"),
     "coqui": _module("coqui"),
+    "piper": _module("piper"),
+    "kokoro": _module("kokoro"),
 }
 
 
