@@ -24,7 +24,8 @@ one-letter symbols and lacks the two-letter sequences they stand for):
 Stress marks (ˈ ˌ) stay before the stressed vowel, the sentence's punctuation after its word, words
 are separated by spaces. Symbols outside the vocabulary are dropped and listed in ``dropped_symbols``.
 The model input is ``0, ids…, 0`` (pad at both ends); the style vector is the style's row for the
-number of ids (Kokoro's styles are indexed by input length), at most :data:`MAX_TOKENS` ids.
+number of ids (row ``n - 1`` for ``n`` ids, as Kokoro's own pipeline indexes them), at most
+:data:`MAX_TOKENS` ids.
 
 Text languages: any language whose IPA maps onto these symbols (``--lang sw --backend kokoro`` writes
 Swahili IPA with them, dropping what has no symbol). Better, render it through Kokoro as a **donor**
@@ -389,7 +390,7 @@ class KokoroSynthesizer:
         style = self.styles.get(str(p.get("voice")))
         if style is None:
             raise SynthkitError(f"kokoro model {self.model.model} has no voice {p.get('voice')!r}")
-        ref = style[len(ids)].reshape(1, -1)
+        ref = style[max(len(ids), 1) - 1].reshape(1, -1)  # the style's row for this input length
         feeds = {"tokens": np.array([[PAD_ID, *ids, PAD_ID]], dtype=np.int64), "style": ref,
                  "speed": np.array([float(p.get("speed", 1.0))], dtype=np.float32)}
         audio = self.session.run(None, feeds)[0]
