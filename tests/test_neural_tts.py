@@ -250,3 +250,31 @@ def test_worker_count_does_not_change_the_output(cli, tmp_path):
         assert a.read_text() == b.read_text()
         for r in read_manifest(a):
             assert (outs[0] / r.audio_filepath).read_bytes() == (outs[1] / r.audio_filepath).read_bytes()
+
+
+def test_voice_folders_work_like_the_bundled_voices(cli, tmp_path):
+    """A folder holding a Piper voice (NAME.onnx + NAME.onnx.json + MODEL_CARD) or a Kokoro model (onnx,
+    vocab.json, styles .npz) renders as the bundled ones do; rows record the folder and its licence."""
+    import shutil
+
+    from synthkit import models
+
+    piper, kokoro = tmp_path / "my-piper", tmp_path / "my-kokoro"
+    piper.mkdir()
+    kokoro.mkdir()
+    for name, path in models.files("piper-joe").items():
+        (piper / name).symlink_to(path)
+    shutil.copy(next(iter(models.files("piper-joe").values())).parent / "MODEL_CARD", piper / "MODEL_CARD")
+    for name, path in models.files("kokoro").items():
+        (kokoro / name).symlink_to(path)
+    (kokoro / "LICENSE").write_text("Apache-2.0\n", encoding="utf-8")
+    text = _text(tmp_path, "en.txt", ["Good morning."])
+    for spec, model in ((f"piper:{piper}", str(piper.resolve() / "en_US-joe-medium.onnx")),
+                        (f"kokoro:{kokoro}", str(kokoro.resolve()))):
+        out = tmp_path / spec.split(":")[0]
+        res = cli("synth", "--lang", "en-us", "--text", str(text), "--out", str(out), "--backend", spec,
+                  "--augment", "none", "--quiet")
+        assert res.exit_code == 0, res.output
+        (row,) = read_manifest(out / "manifest.jsonl")
+        assert row["model"] == model and row.duration > 0.3
+        assert "CC0" in row["license"] or row["license"] == "Apache-2.0", row["license"]

@@ -115,8 +115,8 @@ def resolve(spec: str) -> PiperVoice:
     config = path.with_name(path.name + ".json")
     if not config.is_file():
         raise SynthkitError(f"piper voice {path} has no config {config.name} beside it")
-    path = path.resolve()
-    return _read(str(path), path, config.resolve(), _folder_license(path.parent))
+    path = path.parent.resolve() / path.name  # the folder resolved, the file as named (it may be a link)
+    return _read(str(path), path, path.with_name(config.name), _folder_license(path.parent))
 
 
 def _read(model: str, onnx: Path, config_path: Path, license: str) -> PiperVoice:
