@@ -59,6 +59,8 @@ SPOKEN = {
         ("Great job! 👍", "Great job!"),  # decorative emoji at the end: dropped
         ("Coca-Cola® is sold here.", "Coca-Cola is sold here."),
         ("The MP3 player", "The MP three player"),
+        ("It costs $10-20.", "It costs ten to twenty dollars."),
+        ("Open 9:30-17:00.", "Open nine thirty to seventeen o'clock."),
     ],
     "en-gb": [
         ("Due 03/05/2024.", "Due the third of May twenty twenty-four."),  # day/month/year
@@ -125,6 +127,8 @@ SPOKEN = {
         ("Zimmer Nr. 7", "Zimmer Nummer sieben"),
         ("Müller & Söhne", "Müller und Söhne"),
         ("Es regnete an 3/4 der Tage.", "Es regnete an drei Viertel der Tage."),
+        ("Geöffnet 9:00-17:00 Uhr.", "Geöffnet neun Uhr bis siebzehn Uhr."),
+        ("Es kostet 3.000,50 €.", "Es kostet dreitausend Euro und fünfzig Cent."),
     ],
     "fr": [
         ("Rendez-vous à 10h30.", "Rendez-vous à dix heures trente."),
@@ -290,6 +294,8 @@ REJECTED = [
     ("en-us", "It costs 5x more.", "'5x'"),
     ("en-us", "Eat 7/8 of it.", "'7/8'"),
     ("en-us", "Use and/or here.", "symbol '/'"),
+    ("en-us", "It costs $5m.", "amount '$5m'"),
+    ("en-us", "She is 5'10\" tall.", "not written the way synthkit reads numbers"),
     ("sw", "Alikuwa wa 3rd.", "'3rd'"),
     ("sw", "Piga +255 712 345 678.", "'+' before a phone number"),
     ("sw", "Andika juma@example.com.", "e-mail address 'juma@example.com'"),
@@ -306,6 +312,7 @@ REJECTED = [
     ("es", "Tiene 1 gato.", "gender of 'gato'"),
     ("es", "Cuesta $5.", "a peso or a dollar"),
     ("es", "Mide 3.5 metros.", "'3.5'"),
+    ("es", "Hay 1.000.000.000.000.000.000.000.000.000.000 estrellas.", "too large"),
     ("pt", "Tenho 2 filhas.", "gender of 'filhas'"),
     ("pt", "Custa $5.", "a peso or a dollar"),
     ("it", "Ho 1 pesce.", "gender of 'pesce'"),

@@ -318,7 +318,7 @@ class Verbalizer:
         i, n = 0, len(text)
         while i < n:
             try:
-                hit = self._at(text, i)
+                hit = self._read_at(text, i)
             except Unreadable:
                 if strict:
                     raise
@@ -340,8 +340,16 @@ class Verbalizer:
         return spoken
 
     def _lenient(self, text: str, i: int) -> tuple[int, str] | None:
+        """What ``strict=False`` reads where the rules give up: the digits as a cardinal (or one by one)."""
         m = re.compile(r"[0-9]+").match(text, i)
-        return (m.end(), self.cardinal(int(m.group(0)))) if m else None
+        if not m:
+            return None
+        for read in (lambda d: self.cardinal(int(d)), self.digits):
+            try:
+                return m.end(), read(m.group(0))
+            except (Unreadable, OverflowError, KeyError, IndexError, NotImplementedError):
+                continue
+        return None
 
     def _email(self, m: re.Match[str], strict: bool) -> str:
         if self.email_at is None or self.email_dot is None:
@@ -396,6 +404,13 @@ class Verbalizer:
             if cat[0] == "S" or ch in READ_PUNCTUATION or is_emoji(ch):
                 raise Unreadable(f"symbol {ch!r} ({unicodedata.name(ch, 'unnamed').lower()}): synthkit has no "
                                  f"reading of it in {self.name}")
+
+    def _read_at(self, text: str, i: int) -> tuple[int, str] | None:
+        try:
+            return self._at(text, i)
+        except (OverflowError, KeyError, IndexError, NotImplementedError):  # num2words' limits (and its bugs there)
+            raise Unreadable(f"number {self._token(text, i)!r}: too large for synthkit's {self.name} number words; "
+                             "write it in words") from None
 
     def _at(self, text: str, i: int) -> tuple[int, str] | None:
         ch = text[i]
@@ -502,7 +517,12 @@ class Verbalizer:
                 s = self._time_suffix.match(text, end)
                 if s:
                     suffix, end = s.group(1), s.end()
-            return end, self.time(h, int(mm) if mm is not None else None, suffix, Where(text, i, end))
+            words = self.time(h, int(mm) if mm is not None else None, suffix, Where(text, i, end))
+            if text[end:end + 1] in ("-", "–") and self.range_word and text[end + 1:end + 2].isdigit():
+                later = self._time(text, end + 1)  # "10:30-11:30"
+                if later:
+                    return later[0], f"{words} {self.range_word} {later[1]}"
+            return end, words
         return None
 
     def _parse(self, text: str, i: int) -> tuple[int, Number]:
@@ -532,7 +552,7 @@ class Verbalizer:
             if text[m.end():m.end() + 1] in ("/", ".") and text[m.end() + 1:m.end() + 2].isdigit():
                 raise Unreadable(f"{self._token(text, start)!r}: not a date synthkit can read in {self.name}")
             return m.end(), self._fraction(num.integer, int(m.group(0)), text[start:m.end()])
-        if nxt in ".,:/" and after.isdigit():
+        if nxt in ".,:/'’" and after.isdigit():
             raise Unreadable(f"number {self._token(text, start)!r}: not written the way synthkit reads numbers, "
                              f"times or dates in {self.name} (decimal separator {self.decimal_sep!r})")
         if nxt in _UNICODE_FRACTIONS or re.match(r"[ \u00a0][0-9]+/[0-9]+(?![0-9])", text[j:]):
@@ -663,6 +683,14 @@ class Verbalizer:
         if text[end:end + 1] in (",", ".") and text[end + 1:end + 2].isdigit():
             raise Unreadable(f"amount {self._token(text, i)!r}: not written the way synthkit reads amounts in "
                              f"{self.name} (decimal separator {self.decimal_sep!r})")
+        if re.match(rf"{_LETTERS}|[0-9]", text[end:end + 1]):
+            raise Unreadable(f"amount {self._token(text, i)!r}: synthkit cannot read what is attached to it")
+        if not scale and text[end:end + 1] in ("-", "–") and text[end + 1:end + 2].isdigit() and self.range_word:
+            # "$10-20": ten to twenty dollars
+            end2, num2 = self._parse(text, end + 1)
+            if not re.match(rf"{_LETTERS}|[0-9]|[.,][0-9]", text[end2:end2 + 2]):
+                money = self._money(num2, m.group("cur"), None, "", text, i, end2)
+                return end2, f"{self.number_words(num)} {self.range_word} {money}"
         return end, self._money(num, m.group("cur"), scale, "", text, i, end)
 
     def _money(self, num: Number, cur: str, scale: str | None, sign: str, text: str, start: int, end: int) -> str:

@@ -40,7 +40,7 @@ class Generic(Verbalizer):
         return self.rule(n, None).replace(",", "")
 
     def number_words(self, num: Number, form: str | None = None) -> str:
-        if num.fraction is None:
+        if num.fraction is None or self.rule is None:
             return self.cardinal(num.integer)
         return self.rule(num.integer, num.fraction).replace(",", "")
 
