@@ -60,6 +60,7 @@ SPOKEN = {
         ("Coca-Cola® is sold here.", "Coca-Cola is sold here."),
         ("The MP3 player", "The MP three player"),
         ("It costs $10-20.", "It costs ten to twenty dollars."),
+        ("They march 5 miles.", "They march five miles."),  # "march" is no month
         ("Open 9:30-17:00.", "Open nine thirty to seventeen o'clock."),
     ],
     "en-gb": [

@@ -139,8 +139,10 @@ class Verbalizer:
     email_at: str | None = None
     email_dot: str | None = None
     email_dash: str | None = None
-    #: month names, January first (recognized case-insensitively)
+    #: month names, January first; recognized case-insensitively unless capitalized ones are a rule
+    #: (English "March" is a month, "march" a verb)
     months: tuple[str, ...] = ()
+    months_capitalized = False
     #: word before a number that makes it a count: "No. 5", "#5" -> "number five"
     number_word: str | None = None
     number_abbreviations: tuple[str, ...] = ()
@@ -202,7 +204,7 @@ class Verbalizer:
         self._unit = re.compile(rf"[ \u00a0\u202f]?(?P<unit>{units})(?![^\W\d_]|[²³/])")
         abbr = "|".join(re.escape(a) for a in sorted(self.number_abbreviations, key=len, reverse=True)) or "(?!)"
         self._number_abbr = re.compile(rf"(?:{abbr})[ \u00a0\u202f]?(?=[0-9])")
-        self._months = {m.casefold(): k + 1 for k, m in enumerate(self.months)}
+        self._months = {(m if self.months_capitalized else m.casefold()): k + 1 for k, m in enumerate(self.months)}
 
     def _group_chars(self) -> tuple[str, ...]:
         return (*self.group_seps, "\u00a0", "\u202f", "\u2009")
@@ -612,7 +614,7 @@ class Verbalizer:
             if month_end:
                 return self.day_before_month(n, where)
         prev = where.prev_word()
-        if not sign and not grouped and prev and prev.casefold() in self._months:
+        if not sign and not grouped and prev and self.is_month(prev):
             if 1 <= n <= 31 and len(num.written) <= 2:
                 day = self.day_after_month(n, where)
                 if day is not None:
@@ -626,24 +628,27 @@ class Verbalizer:
             return self.cardinal_before(n, form, nxt or "")
         return self.cardinal(n)
 
+    def is_month(self, word: str) -> bool:
+        return (word if self.months_capitalized else word.casefold()) in self._months
+
     def _month_after(self, where: Where) -> bool:
         word = where.next_word()
         if not word:
             return False
-        if word.casefold() in self._months:
+        if self.is_month(word):
             return True
         if word.casefold() in ("de", "of"):
-            return (where.next_word(where.next_word_end()) or "").casefold() in self._months
+            return self.is_month(where.next_word(where.next_word_end()) or "")
         return False
 
     def _is_year(self, where: Where) -> bool:
         """A four-digit number after a year word or a month (and day), or with no word after it."""
         before = where.text[:where.start]
         prev = where.prev_word()
-        if prev and (prev.casefold() in self.year_words or prev.casefold() in self._months):
+        if prev and (prev.casefold() in self.year_words or self.is_month(prev)):
             return True
         m = re.search(rf"({_LETTERS}+)\.?[{_SPACES}]+[0-9]{{1,2}}\.?(?:{_LETTERS}{{2}})?,?[{_SPACES}]+$", before)
-        if m and m.group(1).casefold() in self._months:
+        if m and self.is_month(m.group(1)):
             return True
         return self.year(int(where.written())) is not None and where.next_word() is None
 
@@ -659,14 +664,10 @@ class Verbalizer:
         key = word.casefold().replace("’", "'")
         if key in self.nouns:
             return self.nouns[key]
-        if key in self.function_words or key.split("'")[0] in self.function_words or not self.agrees_with(word):
+        if key in self.function_words or key.split("'")[0] in self.function_words:
             return None
         raise Unreadable(f"{where.written()} {word!r}: the form of {self.cardinal(n)!r} depends on the gender of "
                          f"{word!r}, which synthkit's {self.name} table does not know; write the number in words")
-
-    def agrees_with(self, word: str) -> bool:
-        """Whether ``word`` after a number is a noun the number agrees with (German: capitalized)."""
-        return True
 
     def _fraction(self, a: int, b: int, written: str) -> str:
         words = self.fractions.get((a, b))

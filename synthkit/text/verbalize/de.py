@@ -52,7 +52,7 @@ class German(Verbalizer):
     decimal_word, minus_word, plus_word, range_word = "Komma", "minus", "plus", "bis"
     percent, percent_gender, permille = "{} Prozent", "n", "{} Promille"
     email_at, email_dot, email_dash = "at", "Punkt", "Bindestrich"
-    months = _MONTHS
+    months, months_capitalized = _MONTHS, True
     number_word, number_abbreviations = "Nummer", ("Nr.",)
     currencies = {"€": _EURO, "EUR": _EURO, "$": _DOLLAR, "USD": _DOLLAR, "£": _PFUND, "GBP": _PFUND,
                   "CHF": _FRANKEN, "Fr.": _FRANKEN, "¥": Money(_m("Yen")), "JPY": Money(_m("Yen"))}
@@ -129,7 +129,7 @@ class German(Verbalizer):
         noun = where.next_word()
         if not noun:
             return None  # a full stop
-        if noun[0].islower() and noun.casefold() not in self._months:  # a sentence does not go on in lower case
+        if noun[0].islower() and not self.is_month(noun):  # a sentence does not go on in lower case
             raise Unreadable(f"German ordinal {where.written()!r} before {noun!r}: its ending depends on the noun; "
                              "write it in words")
         if noun.casefold() in self.function_words and noun.casefold() not in self.nouns:

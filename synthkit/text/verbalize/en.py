@@ -75,7 +75,7 @@ class English(Verbalizer):
     decimal_word, minus_word, plus_word, range_word = "point", "minus", "plus", "to"
     percent, permille = "{} percent", "{} per mille"
     email_at, email_dot, email_dash = "at", "dot", "dash"
-    months = _MONTHS
+    months, months_capitalized = _MONTHS, True
     number_word, number_abbreviations = "number", ("No.",)
     currencies = _MONEY
     money_and = "and"
