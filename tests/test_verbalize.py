@@ -35,6 +35,8 @@ SPOKEN = {
         ("There were 1984 people.", "There were one thousand nine hundred and eighty-four people."),
         ("Music of the 1980s.", "Music of the nineteen eighties."),
         ("It is 25°C outside.", "It is twenty-five degrees Celsius outside."),
+        ("It is 25° C outside.", "It is twenty-five degrees Celsius outside."),
+        ("The farm is 25 km2.", "The farm is twenty-five square kilometers."),
         ("It was -5 °C at night.", "It was minus five degrees Celsius at night."),
         ("The road is 5 km long.", "The road is five kilometers long."),
         ("Only 1 km to go.", "Only one kilometer to go."),

@@ -200,8 +200,14 @@ class Verbalizer:
         self._money_after = re.compile(rf"[ \u00a0\u202f]?(?P<cur>{alt})(?![^\W\d_])")
         scales = "|".join(re.escape(s) for s in sorted(self.scales, key=len, reverse=True)) or "(?!)"
         self._scale = re.compile(rf"[ \u00a0\u202f](?P<scale>{scales})(?![^\W\d_])")
-        units = "|".join(re.escape(u) for u in sorted(self.units, key=len, reverse=True)) or "(?!)"
-        self._unit = re.compile(rf"[ \u00a0\u202f]?(?P<unit>{units})(?![^\W\d_]|[²³/])")
+        self._units = dict(self.units)
+        for u, words in self.units.items():  # "25° C", "25 km2"
+            if u in ("°C", "°F"):
+                self._units[f"° {u[1]}"] = words
+            if u.endswith(("²", "³")):
+                self._units[u[:-1] + ("2" if u.endswith("²") else "3")] = words
+        units = "|".join(re.escape(u) for u in sorted(self._units, key=len, reverse=True)) or "(?!)"
+        self._unit = re.compile(rf"[ \u00a0\u202f]?(?P<unit>{units})(?![^\W_]|[²³/])")
         abbr = "|".join(re.escape(a) for a in sorted(self.number_abbreviations, key=len, reverse=True)) or "(?!)"
         self._number_abbr = re.compile(rf"(?:{abbr})[ \u00a0\u202f]?(?=[0-9])")
         self._months = {(m if self.months_capitalized else m.casefold()): k + 1 for k, m in enumerate(self.months)}
@@ -585,7 +591,7 @@ class Verbalizer:
             return m.end(), self._money(num, m.group("cur"), None, sign, text, start, m.end())
         m = self._unit.match(text, j)
         if m:
-            return m.end(), self.count(num, self.units[m.group("unit")], sign)
+            return m.end(), self.count(num, self._units[m.group("unit")], sign)
         m = re.compile(rf"{_LETTERS}+").match(text, j)
         if m:
             letters = m.group(0)
