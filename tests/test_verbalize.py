@@ -163,6 +163,8 @@ SPOKEN = {
         ("Appelez le 01 23 45 67 89.", "Appelez le zéro un deux trois quatre cinq six sept huit neuf."),
         ("Dupont & fils", "Dupont et fils"),
         ("Il a mangé 3/4 du gâteau.", "Il a mangé trois quarts du gâteau."),
+        ("Il a gagné 1 000 000 €.", "Il a gagné un million d'euros."),
+        ("Il y a 3 000 000 habitants.", "Il y a trois millions d'habitants."),
     ],
     "es": [
         ("Tengo 21 años.", "Tengo veintiún años."),
@@ -191,6 +193,8 @@ SPOKEN = {
         ("Hace -5 °C.", "Hace menos cinco grados Celsius."),
         ("Corrió 1 km.", "Corrió un kilómetro."),
         ("Tardó 1 h.", "Tardó una hora."),
+        ("Hay 3 000 000 habitantes.", "Hay tres millones de habitantes."),
+        ("Ganó 1.000.000 €.", "Ganó un millón de euros."),
         ("Llama al 0034 612 345 678.", "Llama al cero cero tres cuatro seis uno dos tres cuatro cinco seis siete ocho."),
     ],
     "pt": [
@@ -218,6 +222,7 @@ SPOKEN = {
         ("Estão -5 °C.", "Estão menos cinco graus Celsius."),
         ("Ligue para o 0800 123 456.", "Ligue para o zero oito zero zero um dois três quatro cinco seis."),
         ("Silva & Filhos", "Silva e Filhos"),
+        ("Vivem lá 2.000.000 pessoas.", "Vivem lá dois milhões de pessoas."),
     ],
     "pt-br": [
         ("Tem 16 anos.", "Tem dezesseis anos."),
@@ -251,6 +256,7 @@ SPOKEN = {
         ("Chiama lo 02 1234 5678.", "Chiama lo zero due uno due tre quattro cinque sei sette otto."),
         ("Ha mangiato 3/4 della torta.", "Ha mangiato tre quarti della torta."),
         ("Scrivi a info@esempio.it.", "Scrivi a info chiocciola esempio punto it."),
+        ("Ha vinto 1.000.000 €.", "Ha vinto un milione di euro."),
     ],
     "nl": [
         ("We spreken om 10:30 uur af.", "We spreken om tien uur dertig af."),
@@ -298,6 +304,7 @@ REJECTED = [
     ("en-us", "Eat 7/8 of it.", "'7/8'"),
     ("en-us", "Use and/or here.", "symbol '/'"),
     ("en-us", "It costs $5m.", "amount '$5m'"),
+    ("en-us", "We saw 3 000 birds.", "digits grouped with spaces"),
     ("en-us", "She is 5'10\" tall.", "not written the way synthkit reads numbers"),
     ("sw", "Alikuwa wa 3rd.", "'3rd'"),
     ("sw", "Piga +255 712 345 678.", "'+' before a phone number"),

@@ -253,6 +253,11 @@ class Verbalizer:
     def plural(self, value: float) -> bool:
         return value != 1
 
+    def scale_connector(self, number: str, noun: str) -> str:
+        """What goes between a round number of millions and its noun (French "un million d'euros",
+        Spanish "dos millones de personas"); "" where nothing does."""
+        return ""
+
     def scale_amount(self, amount: str, scale: str, money: Money, plural: bool) -> str:
         unit = money.major.plural
         return f"{amount} {scale} {unit}"
@@ -297,7 +302,9 @@ class Verbalizer:
             return noun.template.format(n)
         if n.endswith("'"):  # Italian "un'ora"
             return f"{n}{word}"
-        return self.count_template.format(n=n, noun=word)
+        conn = self.scale_connector(n, word)
+        return self.count_template.format(n=f"{n} {conn}".rstrip() if not conn.endswith("'") else f"{n} {conn}",
+                                          noun=word).replace("' ", "'")
 
     def signed(self, words: str, sign: str) -> str:
         if sign in ("-", "−"):
@@ -470,6 +477,10 @@ class Verbalizer:
         elif sign:
             return None
         elif first.startswith("0") and len(first) >= 2 and not self._num_continues(text, i + len(first)):
+            if i >= 2 and text[i - 1] in _SPACES and text[i - 2].isdigit():  # "3 000" where spaces do not group
+                raise Unreadable(f"number {text[text.rfind(' ', 0, i - 1) + 1:i + len(first)]!r}: digits grouped "
+                                 f"with spaces; synthkit reads {self.group_seps[0]!r} as the thousands separator "
+                                 f"in {self.name}")
             groups = self._phone_groups(groups)
         elif len(first) >= 10:
             groups = first
@@ -629,10 +640,11 @@ class Verbalizer:
                 return self.year(n) or self.cardinal(n)
         if not sign and not grouped and len(num.written) == 4 and self._is_year(where):
             return (self.year(n) if self._years else None) or self.cardinal(n)
+        words = self.cardinal(n)
         if self.gendered(n) and not sign:
-            form = self.agreement(n, where)
-            return self.cardinal_before(n, form, nxt or "")
-        return self.cardinal(n)
+            words = self.cardinal_before(n, self.agreement(n, where), nxt or "")
+        conn = self.scale_connector(words, nxt) if nxt and nxt.casefold() not in self.function_words else ""
+        return f"{words} {conn}" if conn else words
 
     def is_month(self, word: str) -> bool:
         return (word if self.months_capitalized else word.casefold()) in self._months

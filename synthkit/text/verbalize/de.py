@@ -1,6 +1,6 @@
 """German (deu): cardinals, ordinal stems and years from ``num2words``, the grammar here.
 
-Numbers: ``1.000`` / ``1 000`` thousands, ``3,5`` → drei Komma fünf (a decimal point, ``3.5``, is
+Numbers: ``1.000`` or ``1 000`` thousands, ``3,5`` → drei Komma fünf (a decimal point, ``3.5``, is
 rejected); ``1`` is *eins* alone, *ein*/*eine* before a noun the table knows (``1 Euro`` → ein Euro,
 ``1 Stunde`` → eine Stunde; other nouns: rejected). Ordinals ``3.`` before a month or a capitalized
 noun take the ending the word before asks for: ``am 3. Mai`` → am dritten Mai, ``der 3. Platz`` → der

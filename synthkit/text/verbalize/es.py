@@ -1,7 +1,7 @@
 """Spanish (spa): cardinals from ``num2words`` (*veintiuno mil* mended to *veintiún mil*), ordinals and
 the grammar here.
 
-Numbers: ``1.000`` (or NBSP/NNBSP) thousands, ``3,14`` → tres coma catorce (up to three decimals read as
+Numbers: ``1.000`` or ``1 000`` thousands, ``3,14`` → tres coma catorce (up to three decimals read as
 a number, leading zeros as *cero*). Agreement: *uno* alone, *un* before a masculine and *una* before a
 feminine noun the table knows, also in compounds and hundreds (``21 años`` → veintiún años,
 ``200 horas`` → doscientas horas, ``21 mil personas`` → veintiuna mil personas); an unknown noun after a
@@ -11,6 +11,7 @@ Times ``10:30`` → diez y media, ``1:15`` → una y cuarto, ``13:05`` → trece
 Dates ``3/5/2024`` → tres de mayo de dos mil veinticuatro. Years are cardinals. Amounts ``45,99 €`` →
 cuarenta y cinco euros con noventa y nueve céntimos, ``USD 10`` → diez dólares; a bare ``$`` is a peso in
 much of Latin America and a dollar elsewhere, so it is rejected (write ``USD``, ``MXN`` or the word).
+Round millions take *de*: ``2.000.000 personas`` → dos millones de personas.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ _PESO_MX = Money(Counted("peso mexicano", "pesos mexicanos", "m"), _c("centavo")
 
 class Spanish(Verbalizer):
     code, name = "spa", "Spanish"
-    decimal_sep, group_seps = ",", (".",)
+    decimal_sep, group_seps = ",", (".", " ")
     decimal_word, fraction_as_number = "coma", True
     minus_word, plus_word, range_word = "menos", "más", "a"
     percent, permille = "{} por ciento", "{} por mil"
@@ -149,6 +150,11 @@ class Spanish(Verbalizer):
 
     def scale_amount(self, amount: str, scale: str, money: Money, plural: bool) -> str:
         return f"{amount} {scale} de {money.major.plural}"
+
+    def scale_connector(self, number: str, noun: str) -> str:
+        if number.split()[-1] not in ("millón", "millones"):
+            return ""
+        return "de"
 
 
 LANGUAGE = Spanish

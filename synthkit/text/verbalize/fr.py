@@ -10,6 +10,8 @@ a number ending in *un*: rejected). Ordinals ``1er``/``1re``/``1ère`` → premi
 vingt-quatre, ``1 mai`` / ``1er mai`` → premier mai. Years are cardinals. Amounts ``45,99 €`` →
 quarante-cinq euros et quatre-vingt-dix-neuf centimes, ``2 millions €`` → deux millions d'euros;
 plural from 2 (``1,50 €`` → un euro et cinquante centimes, ``0 €`` → zéro euro).
+Round millions take *de*: ``1 000 000 €`` → un million d'euros, ``3 000 000 habitants`` →
+trois millions d'habitants.
 """
 
 from __future__ import annotations
@@ -128,6 +130,11 @@ class French(Verbalizer):
         unit = money.major.plural
         of = "d'" if unit[0] in "aeiouéèh" else "de "
         return f"{amount} {scale} {of}{unit}"
+
+    def scale_connector(self, number: str, noun: str) -> str:
+        if number.split()[-1] not in ("million", "millions", "milliard", "milliards"):
+            return ""
+        return "d'" if noun[:1].lower() in "aeiouéèêh" else "de"
 
 
 LANGUAGE = French

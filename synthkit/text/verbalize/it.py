@@ -1,6 +1,6 @@
 """Italian (ita): cardinals and ordinals from ``num2words``, the grammar here.
 
-Numbers: ``1.000`` (or NBSP/NNBSP) thousands, ``3,14`` → tre virgola quattordici (up to three decimals
+Numbers: ``1.000`` or ``1 000`` thousands, ``3,14`` → tre virgola quattordici (up to three decimals
 read as a number, leading zeros as *zero*). ``1`` is *uno* alone, *un*/*uno* before a masculine noun
 (*uno* before s + consonant, z, gn, ps, x, y) and *una*/*un'* before a feminine one the table knows
 (``1 ora`` → un'ora); an unknown noun after ``1`` is rejected. Ordinals ``1º``/``1ª`` → primo/prima.
@@ -8,6 +8,7 @@ Times ``10:30`` → dieci e trenta, ``all'1:15`` → all'una e quindici, ``10:00
 ``3/5/2024`` → tre maggio duemilaventiquattro, ``1 maggio`` → primo maggio. Years are cardinals.
 Amounts ``45,99 €`` → quarantacinque euro e novantanove centesimi (*euro* does not change),
 ``2 milioni di €`` / ``€ 2 milioni`` → due milioni di euro.
+Round millions take *di*: ``1.000.000 €`` → un milione di euro.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ _FRANCO = Money(_c("franco", "franchi"), _c("centesimo", "centesimi"))
 
 class Italian(Verbalizer):
     code, name = "ita", "Italian"
-    decimal_sep, group_seps = ",", (".",)
+    decimal_sep, group_seps = ",", (".", " ")
     decimal_word, fraction_as_number = "virgola", True
     minus_word, plus_word, range_word = "meno", "più", None
     percent, permille = "{} per cento", "{} per mille"
@@ -109,6 +110,11 @@ class Italian(Verbalizer):
 
     def scale_amount(self, amount: str, scale: str, money: Money, plural: bool) -> str:
         return f"{amount} {scale} di {money.major.plural}"
+
+    def scale_connector(self, number: str, noun: str) -> str:
+        if number.split()[-1] not in ("milione", "milioni", "miliardo", "miliardi"):
+            return ""
+        return "di"
 
 
 LANGUAGE = Italian

@@ -1,7 +1,7 @@
 """Dutch (nld): cardinals and ordinals from ``num2words`` (*één* alone, *een* inside compounds:
 *honderdeen*), the rest here.
 
-Numbers: ``1.000`` (or NBSP/NNBSP) thousands, ``3,14`` → drie komma veertien (up to three decimals read
+Numbers: ``1.000`` or ``1 000`` thousands, ``3,14`` → drie komma veertien (up to three decimals read
 as a number, leading zeros as *nul*). Ordinals ``1e``/``1ste`` → eerste, ``2e``/``2de`` → tweede,
 ``8ste`` → achtste. Times ``10:30`` / ``10.30 uur`` → tien uur dertig, ``10:00`` → tien uur. Dates
 ``3-5-2024`` / ``3/5/2024`` / ``2024-05-03`` → drie mei tweeduizendvierentwintig. Years 1100-1999 as
@@ -34,7 +34,7 @@ _DOLLAR = Money(_c("dollar"), _c("cent"))
 
 class Dutch(Verbalizer):
     code, name = "nld", "Dutch"
-    decimal_sep, group_seps = ",", (".",)
+    decimal_sep, group_seps = ",", (".", " ")
     decimal_word, fraction_as_number = "komma", True
     minus_word, plus_word, range_word = "min", "plus", "tot"
     percent, permille = "{} procent", "{} promille"

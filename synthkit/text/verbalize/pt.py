@@ -1,7 +1,7 @@
 """Portuguese (por): cardinals and ordinals from ``num2words`` (``pt``: European, *dezasseis*; the
 ``pt-br`` locale: Brazilian, *dezesseis*), the grammar here.
 
-Numbers: ``1.000`` (or NBSP/NNBSP) thousands, ``3,14`` → três vírgula catorze (up to three decimals
+Numbers: ``1.000`` or ``1 000`` thousands, ``3,14`` → três vírgula catorze (up to three decimals
 read as a number, leading zeros as *zero*). Agreement: *um*/*uma*, *dois*/*duas* and the hundreds
 (*duzentos*/*duzentas*) follow a noun the table knows (``2 horas`` → duas horas, ``2 mil pessoas`` →
 duas mil pessoas); an unknown noun after a number whose forms differ is rejected. Ordinals ``1º``/
@@ -10,6 +10,7 @@ the number), ``10h``/``10:00`` → dez horas, ``1h`` → uma hora. Dates ``3/5/2
 dois mil e vinte e quatro, ``1 de maio`` → primeiro de maio. Years are cardinals. Amounts ``R$ 45,99``
 → quarenta e cinco reais e noventa e nove centavos, ``€ 5`` → cinco euros (cents: *cêntimos*, in
 ``pt-br`` *centavos*); a bare ``$`` (peso or dollar) is rejected (write ``US$`` or the word).
+Round millions take *de*: ``2.000.000 pessoas`` → dois milhões de pessoas.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _c(sg: str, pl: str | None = None, gender: str = "m") -> Counted:
 
 class Portuguese(Verbalizer):
     code, name = "por", "Portuguese"
-    decimal_sep, group_seps = ",", (".",)
+    decimal_sep, group_seps = ",", (".", " ")
     decimal_word, fraction_as_number = "vírgula", True
     minus_word, plus_word, range_word = "menos", "mais", "a"
     percent, permille = "{} por cento", "{} por mil"
@@ -116,6 +117,11 @@ class Portuguese(Verbalizer):
 
     def scale_amount(self, amount: str, scale: str, money: Money, plural: bool) -> str:
         return f"{amount} {scale} de {money.major.plural}"
+
+    def scale_connector(self, number: str, noun: str) -> str:
+        if number.split()[-1] not in ("milhão", "milhões"):
+            return ""
+        return "de"
 
 
 LANGUAGE = Portuguese
