@@ -268,6 +268,10 @@ def prepare(config: SynthConfig) -> Prepared:
         raise SynthkitError(f"--sample-rate {config.sample_rate} is outside 8000-48000 Hz")
     choice = resolve(config.language, config.g2p)
     backend, coqui = _backend(config)
+    if coqui is not None:
+        from .tts.coqui import check_available
+
+        check_available(coqui, choice)  # a named model offline: one line now, before the G2P is built
     if backend == backends.DEFAULT and choice.voice is None and not config.donor:
         raise SynthkitError(f"no voice speaks {choice.name} ({choice.iso639_3}); render it through a donor voice "
                             "with --donor auto (or name one, e.g. --donor sw)")
