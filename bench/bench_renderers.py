@@ -199,7 +199,7 @@ def main() -> None:
     styles += [f"| {st} | {s['clips']} | {s['cer_mean']:.3f} | {s['cer_median']:.3f} | {s['ovrl']:.2f} |"
                for st, s in per_style]
     verdict = (f"Target (a neural donor renders Swahili more intelligibly than espeak-ng's own Swahili voice): "
-               f"{'met' if best[1] < sw_own else 'NOT met'} — best neural donor {best[0]} at CER {best[1]:.3f} vs "
+               f"{'met' if best[1] < sw_own else 'NOT met'} — the best neural donor ({best[0]}) at CER {best[1]:.3f} vs "
                f"espeak-ng sw at {sw_own:.3f}.")
     body = "\n".join([
         "## renderers side by side: intelligibility, naturalness, speed (`bench/bench_renderers.py`)",
@@ -211,7 +211,8 @@ def main() -> None:
         "language forced to the text's, against the sentence, normalized per language. OVRL: DNSMOS P.835 "
         "(1-5, higher is better). RTF: wall seconds of `synthkit synth --workers 2 --augment none` (start-up, "
         "model loading in both workers, G2P, writing WAVs) per second of audio made; the ratio to espeak-ng's "
-        "in the same language is what to read on a loaded machine. Donors are rendered from Swahili IPA mapped "
+        "in the same language is what to read on a loaded machine, and even it moves with the load (the runs are "
+        "sequential, minutes apart). Donors are rendered from Swahili IPA mapped "
         "onto the donor's inventory by articulatory features (`--donor`); espeak-ng donors are the best-ranked "
         f"non-Swahili voices of `synthkit donors` for this text ({', '.join(donors)}).",
         "",
