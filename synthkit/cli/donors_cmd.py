@@ -18,12 +18,12 @@ from . import main
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many donors to print.")
 @click.option("--include-constructed", is_flag=True, help="Also rank constructed/fictional languages (Esperanto, Klingon, ...).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (every donor).")
-@click.option("--donor", "extra", multiple=True, help="Also rank this donor: coqui:MODEL (a VITS that reads phonemes); repeatable.")
+@click.option("--donor", "extra", multiple=True, help="Also rank this donor: coqui:MODEL (a VITS that reads phonemes), piper:VOICE|DIR, kokoro:DIR; repeatable.")
 @click.option("--matrix", is_flag=True, help="Write a targets x donors cost matrix (CSV + heatmap PNG).")
 @click.option("--text-dir", type=click.Path(path_type=Path), help="With --matrix: folder holding <lang>.txt per target.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="With --matrix: output folder.")
 def donors(language, text_path, g2p, mapping, top, include_constructed, extra, as_json, matrix, text_dir, out_dir):
-    """Rank espeak-ng voices as donors for a language by phoneme mapping cost."""
+    """Rank donor voices (espeak-ng's and the installed neural ones) for a language by phoneme mapping cost."""
     from ..donors import format_ranking, rank_donors, transfer_matrix, write_matrix
     from ..errors import SynthkitError
     from ..languages import resolve
@@ -66,9 +66,8 @@ def _extra_donor(spec: str, choice):
     from ..errors import SynthkitError
     from ..tts import backends
 
-    name, model = backends.parse(spec)
-    if name != "coqui" or not model:
-        raise SynthkitError(f"--donor {spec}: give coqui:MODEL (espeak-ng voices are ranked anyway)")
-    from ..tts.coqui import donor_inventory, resolve_model
-
-    return donor_inventory(resolve_model(model, choice))
+    name, model = backends.parse_donor(spec)
+    if name == backends.DEFAULT:
+        raise SynthkitError(f"--donor {spec}: give NAME:MODEL of a neural backend (coqui:MODEL, piper:VOICE|DIR, "
+                            "kokoro:DIR); espeak-ng voices and the installed neural voices are ranked anyway")
+    return backends.donor_inventory(spec, choice)

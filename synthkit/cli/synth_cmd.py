@@ -50,8 +50,9 @@ def synth(language, text_path, out_dir, voices, augment, noise_dir, rir_dir, wor
                          engine_address=address, backend=backend, references=tuple(references))
     prep = prepare(config)
     click.echo(f"synthkit synth: {prep.choice.describe()}", err=True)
-    if prep.coqui is not None:
-        click.echo(f"synthkit synth: rendering with {prep.coqui.info.describe()}", err=True)
+    described = prep.backend.describe()
+    if described:
+        click.echo(f"synthkit synth: {described}", err=True)
     if prep.donor_plan:
         chosen = ", ".join(f"{s['voice']} (cost {s['cost']:.4f}, exact {s['coverage']:.0%})" for s in prep.donor_plan.scores)
         click.echo(f"synthkit synth: rendering through donor voice(s) {chosen}", err=True)
