@@ -37,8 +37,11 @@ given ``corpus`` or ``score`` section take their defaults. Unknown keys are erro
       models: {}                        # e.g. {utmos: path/to/SpeechMOS, nisqa: path/to/nisqa.tar}
 
 A bound is ``{min: X}``, ``{max: Y}`` or both, plus ``required: true`` to reject rows that lack the key
-(by default a rule does not judge a row without its key, e.g. ``cer`` on a row without text; the summary
-counts such rows). Every row with ``score_errors`` (unreadable, missing, truncated or non-audio file, NaN
+(by default a rule does not judge a row without its key, e.g. ``cer`` on a row without text or in a
+language the ASR model does not know). Every summary says on how many rows each rule judged, and why the
+others were not judged (:class:`RuleTally`): a rule that judged no row at all is *not judged* — never
+reported as passed (JUnit ``<skipped>``, "not judged" in the summaries and the report) — and with
+``required: true`` it fails instead. Every row with ``score_errors`` (unreadable, missing, truncated or non-audio file, NaN
 samples, zero-length clip, a manifest line that is not a row, a metric that failed) is always rejected.
 """
 
@@ -54,7 +57,7 @@ from typing import Any
 
 from ..config import check_keys, load_yaml
 from ..errors import SynthkitError
-from .metrics import METRIC_KEYS, SCORE_ERRORS, ScoreConfig, key_metric
+from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, ScoreConfig, key_metric
 
 #: Keys that hold text or hashes, never thresholds.
 _NON_NUMERIC = frozenset({"asr_text", "phone_text", "audio_sha1"})
@@ -323,6 +326,102 @@ def clip_violations(row: Mapping[str, Any] | Any, rules: ClipRules) -> tuple[lis
     return out, unjudged
 
 
+def _skip_reason(row: Mapping[str, Any] | Any, key: str) -> str:
+    metric = key_metric(key)
+    for entry in row.get(SCORE_SKIPPED) or []:
+        m, _, why = str(entry).partition(": ")
+        if metric is not None and m == metric:
+            return why
+    if row.get(SCORE_ERRORS):
+        return "the row could not be scored (score_errors)"
+    return f"no {key} in the row" + (f" (metric {metric} not scored)" if metric else "")
+
+
+def not_judged(row: Mapping[str, Any] | Any, rules: ClipRules) -> dict[str, str]:
+    """The per-clip rules that could not judge ``row``, each with why (a missing key and the reason the
+    scorer gave for skipping it, when it gave one)."""
+    out: dict[str, str] = {}
+    for b in rules.bounds:
+        if row.get(b.key) is None:
+            out[b.key] = _skip_reason(row, b.key)
+    for rule, keys in (("duration_match", ("duration", "file_duration")),
+                       ("sample_rate_match", ("sample_rate", "file_sample_rate"))):
+        if (rule == "duration_match" and rules.duration_match is None) or (rule == "sample_rate_match"
+                                                                              and not rules.sample_rate_match):
+            continue
+        missing = [k for k in keys if row.get(k) is None]
+        if missing:
+            out[rule] = _skip_reason(row, missing[0]) if row.get(SCORE_ERRORS) else f"no {' or '.join(missing)} in the row"
+    return out
+
+
+@dataclass(frozen=True)
+class RuleStatus:
+    """One per-clip rule over a whole manifest: on how many rows it judged and rejected, and why the
+    rest were not judged. ``state``: ``failed`` (it rejected a row), ``not judged`` (it judged none; a
+    ``required`` rule then rejects every row, so it fails), or ``passed``."""
+
+    rule: str
+    rows: int
+    judged: int
+    rejected: int
+    required: bool = False
+    reasons: tuple[tuple[str, int], ...] = ()  # (why not judged, rows), most common first
+
+    @property
+    def state(self) -> str:
+        if self.rejected:
+            return "failed"
+        return "not judged" if self.judged == 0 and self.rows else "passed"
+
+    def why_not(self) -> str:
+        """Why rows were not judged, most common first, with row counts."""
+        s = "; ".join(f"{why} ({n})" for why, n in self.reasons[:3])
+        return s + (f"; … ({len(self.reasons) - 3} more reasons)" if len(self.reasons) > 3 else "")
+
+    def coverage(self) -> str:
+        """``judged on 12 of 593 rows; not judged on 581: <why> (581)``, for summaries."""
+        if self.judged == 0 and self.rows:
+            return f"judged on none of {self.rows} rows: {self.why_not()}"
+        s = f"judged on {self.judged} of {self.rows} rows"
+        if self.judged < self.rows:
+            s += f"; not judged on {self.rows - self.judged}: {self.why_not()}"
+        return s
+
+
+@dataclass
+class RuleTally:
+    """Counts, row by row, which per-clip rules judged and rejected each row (``check`` and ``filter``)."""
+
+    rules: ClipRules
+    rows: int = 0
+    judged: Counter = field(default_factory=Counter)
+    rejected: Counter = field(default_factory=Counter)
+    why_not: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, row: Mapping[str, Any] | Any, broken: Iterable[Violation]) -> dict[str, str]:
+        """Count one row (``broken``: its violations); returns its :func:`not_judged` rules."""
+        missing = not_judged(row, self.rules)
+        self.count(missing, broken)
+        return missing
+
+    def count(self, missing: Mapping[str, str], broken: Iterable[Violation]) -> None:
+        """Count one row from its :func:`not_judged` rules and its violations."""
+        self.rows += 1
+        for rule, _ in describe_clip_rules(self.rules):
+            if rule in missing:
+                self.why_not[rule][missing[rule]] += 1
+            else:
+                self.judged[rule] += 1
+        self.rejected.update({v.rule for v in broken})
+
+    def statuses(self) -> list[RuleStatus]:
+        required = {b.key for b in self.rules.bounds if b.required}
+        return [RuleStatus(rule, self.rows, self.judged[rule], self.rejected[rule], rule in required,
+                           tuple(self.why_not[rule].most_common()))
+                for rule, _ in describe_clip_rules(self.rules)]
+
+
 def describe_clip_rules(rules: ClipRules) -> list[tuple[str, str]]:
     """(rule, sentence) for every per-clip rule, for summaries and reports."""
     out = [("score_errors", "rejected when the row cannot be scored (file missing, unreadable, truncated, "
@@ -372,7 +471,8 @@ def corpus_findings(rows: Iterable[RowFacts], rules: CorpusRules) -> list[Findin
                        tuple(bad_lines)))
     frac = len(kept) / n if n else 0.0
     out.append(Finding("min_kept_fraction", frac >= rules.min_kept_fraction,
-                       f"kept {len(kept)} of {n} rows ({frac:.1%}); need ≥ {rules.min_kept_fraction:.1%}"))
+                       f"kept {len(kept)} of {n} rows ({frac:.1%}); need ≥ {rules.min_kept_fraction:.1%}",
+                       tuple(r.id for r in rows if not r.kept)))
     hours = sum(r.hours for r in kept)
     if rules.min_hours > 0:
         out.append(Finding("min_hours", hours >= rules.min_hours,
