@@ -240,6 +240,11 @@ def write_report(result: CheckResult, out_dir: str | os.PathLike) -> Path:
              f"<h1>synthkit check: {verdict}</h1>",
              f"<p><code>{_esc(result.manifest)}</code> — {_esc(result.policy.source)}<br>{n} rows, "
              f"{n - len(rej)} kept, {len(rej)} rejected; kept audio {result.kept_hours:.3f} h</p>"]
+    if result.on_render:
+        from .quality.check import on_render_note
+
+        note = on_render_note(result)
+        parts.append(f'<p class="note">{_esc(note[:1].upper() + note[1:])}.</p>')
     statuses = result.rule_statuses()
     skipped = [st for st in statuses if st.state == "not judged"]
     if skipped:

@@ -164,3 +164,78 @@ def test_report_says_not_judged_and_fills_the_corpus_rules_clips_column(swahili,
     assert "not judged" in row and "0 of 3" in row and "language &#x27;swa&#x27;" in row
     assert '<p class="note"><b>Not judged</b>' in html
     assert "mean dnsmos_ovrl" not in html and "mean snr_db" not in html  # no empty score columns
+
+
+# --- synthetic corpora: intelligibility is judged on the rendering, not on the damage asked for ------
+
+@pytest.fixture(scope="module")
+def heavy(tmp_path_factory):
+    """Five LJSpeech sentences rendered by espeak-ng (en-us) with `--augment heavy` on real noise and
+    measured rooms: every clip carries noise the user asked for."""
+    from synthkit.augment import load_augment
+    from synthkit.synth import SynthConfig, synthesize_corpus
+
+    from .conftest import LJSPEECH, NOISE_DIR, RIR_DIR, require_shared
+
+    require_shared()
+    d = tmp_path_factory.mktemp("heavy")
+    lines = [line.split("|")[2] for line in (LJSPEECH / "metadata.csv").read_text(encoding="utf-8").splitlines()[:5]]
+    (d / "text.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    synthesize_corpus(SynthConfig(language="en-us", text_path=d / "text.txt", out_dir=d / "corpus", voices=1,
+                                  augment=load_augment("heavy", str(NOISE_DIR), str(RIR_DIR)), progress=False))
+    return d / "corpus" / "manifest.jsonl"
+
+
+@pytest.mark.slow
+def test_heavy_augmented_corpus_is_judged_on_its_rendering(heavy, tmp_path, cli):
+    """The issue's case: the default gate rejected most clips of a `--augment heavy` corpus on CER/SNR —
+    damage the user asked for — with no hint. Judged on the rendering, the gate passes the clips whose
+    rendering says its text, and says what it did."""
+    rows = [json.loads(line) for line in heavy.read_text().splitlines()]
+    assert all(any(a["should_apply"] and a["type"] == "noise" for a in r["augment"]) for r in rows)
+    # judged on the files themselves (on_render: []), the damage is what is rejected
+    (tmp_path / "files.yaml").write_text("score:\n  on_render: []\n")
+    res = cli("check", str(heavy), "--policy", str(tmp_path / "files.yaml"), "--quiet")
+    assert res.exit_code == 1 and res.stdout.count("[cer]") >= 4, res.stdout
+    # the default: CER, SNR and speech ratio of the rendering, said in the summary
+    scores = tmp_path / "scores.jsonl"
+    res = cli("check", str(heavy), "--scores", str(scores), "--quiet")
+    assert res.exit_code == 0, res.stdout
+    assert "judged on the unaugmented render, not on the augmentation asked for: " in res.stdout
+    assert "cer (5 rows)" in res.stdout and "snr_db (5 rows)" in res.stdout
+    scored = {r["id"]: r for r in (json.loads(line) for line in scores.read_text().splitlines())}
+    assert all(r["scored_on_render"] == ["snr_db", "speech_ratio", "cer"] for r in scored.values())
+    # ...and those values are exactly the scores of the audio `synthkit regen --no-augment` makes
+    uid = rows[2]["id"]
+    plain = tmp_path / "plain.wav"
+    res = cli("regen", str(heavy), uid, "-o", str(plain), "--no-augment")
+    assert res.exit_code == 0, res.output
+    from synthkit.manifest import Utterance
+    from synthkit.quality.metrics import ScoreConfig, Scorer
+
+    row = Utterance(uid, str(plain), None, rows[2]["text"], {"language": "eng"})
+    alone = Scorer(ScoreConfig(metrics=("snr_db", "speech_ratio", "cer"))).score(row, tmp_path)
+    for key in ("snr_db", "speech_ratio", "cer", "asr_text"):
+        assert alone.get(key) == scored[uid][key], key
+    # the file itself is untouched and still the augmented one (its own SNR stays what the noise made it)
+    assert scored[uid]["audio_sha1"] != alone.get("audio_sha1") if "audio_sha1" in alone.fields else True
+
+
+def test_render_metrics_of_a_row_that_cannot_be_rerendered_are_not_judged_on_the_damage(tmp_path):
+    """A row whose render cannot be re-made (here: a backend synthkit does not know) gets the render
+    metrics in score_skipped with the reason, never a value measured on the augmented file."""
+    import numpy as np
+
+    from synthkit.audio import save_wav
+    from synthkit.manifest import Utterance
+    from synthkit.quality.metrics import ScoreConfig, Scorer
+
+    save_wav(tmp_path / "a.wav", (0.1 * np.sin(np.arange(SR) / 5.0)).astype(np.float32), SR)
+    row = Utterance("a", "a.wav", 1.0, "hello", {"backend": "other-tts", "sample_rate": SR,
+                                                  "augment": [{"type": "noise", "should_apply": True}]})
+    out = Scorer(ScoreConfig(metrics=("rms_dbfs", "snr_db"))).score(row, tmp_path)
+    assert out.get("rms_dbfs") is not None and out.get("snr_db") is None  # levels: the file; SNR: the render
+    (skip,) = out.get("score_skipped")
+    assert skip.startswith("snr_db: cannot re-make the unaugmented render to judge it on: ") and "'other-tts'" in skip
+    plain = Scorer(ScoreConfig(metrics=("snr_db",), on_render=())).score(row, tmp_path)
+    assert plain.get("snr_db") is not None and plain.get("scored_on_render") is None

@@ -30,7 +30,8 @@ from typing import Any
 
 from ..errors import SynthkitError
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
-from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, audio_path, bad_row, has_metric, rebase
+from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, SCORED_ON_RENDER, audio_path, bad_row, has_metric, \
+    rebase
 from .policy import KNOWN_KEYS, Finding, Policy, RowFacts, RuleStatus, RuleTally, Violation, clip_violations, \
     corpus_findings, describe_clip_rules
 
@@ -67,6 +68,8 @@ class CheckResult:
     #: metric -> rows it produced a value for in this run (metrics asked for but scored on no row: absent)
     scored_counts: dict[str, int] = field(default_factory=dict)
     tally: RuleTally | None = None
+    #: metric -> rows whose value was measured on the unaugmented render (augmented synthetic rows)
+    on_render: Counter = field(default_factory=Counter)
 
     @property
     def passed(self) -> bool:
@@ -180,6 +183,7 @@ def run_check(manifest: str | os.PathLike, policy: Policy, workers: int = 1, eng
             if writer is not None:
                 writer.write(rebase(row, base, dst, ("audio_filepath", config.speaker_ref_key)))
             clip = _clip_result(row, policy, base)
+            result.on_render.update(m for m in row.get(SCORED_ON_RENDER) or [] if isinstance(m, str))
             if clip.line is None:
                 assert result.tally is not None
                 clip.not_judged = result.tally.add(row, clip.violations)
@@ -231,6 +235,13 @@ def _progress(enabled: bool, total: int):
 
 # --- output --------------------------------------------------------------------------------------
 
+def on_render_note(result: CheckResult) -> str:
+    """Which metrics were judged on the unaugmented render of augmented synthetic rows, on how many rows."""
+    parts = ", ".join(f"{m} ({k} rows)" for m, k in result.on_render.most_common())
+    return (f"judged on the unaugmented render, not on the augmentation asked for: {parts} "
+            "(score.on_render in a policy; `synthkit regen --no-augment` makes that audio)")
+
+
 def _scored_now(result: CheckResult) -> str:
     n = sum(1 for c in result.clips if c.line is None)
     parts = [f"{m} ({k} of {n} rows)" if k < n else m for m, k in result.scored_counts.items() if k]
@@ -248,6 +259,8 @@ def summary_text(result: CheckResult, max_listed: int = MAX_LISTED) -> str:
     scored = _scored_now(result)
     if scored:
         lines.append(f"  {scored}")
+    if result.on_render:
+        lines.append(f"  {on_render_note(result)}")
     if rej:
         lines.append(f"rejected clips ({len(rej)}):")
         width = min(28, max(len(c.id) for c in rej[:max_listed]))

@@ -35,6 +35,8 @@ given ``corpus`` or ``score`` section take their defaults. Unknown keys are erro
       speaker_ref: null                 # one reference clip (relative to this file)
       speaker_ref_key: speaker_ref      # row key naming a row's reference clip
       models: {}                        # e.g. {utmos: path/to/SpeechMOS, nisqa: path/to/nisqa.tar}
+      on_render: [snr_db, speech_ratio, cer, per]  # judged on the unaugmented render of augmented synthetic
+                                        # rows, not on the damage asked for ([]: on the files; see .metrics)
 
 A bound is ``{min: X}``, ``{max: Y}`` or both, plus ``required: true`` to reject rows that lack the key
 (by default a rule does not judge a row without its key, e.g. ``cer`` on a row without text or in a
@@ -57,7 +59,7 @@ from typing import Any
 
 from ..config import check_keys, load_yaml
 from ..errors import SynthkitError
-from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, ScoreConfig, key_metric
+from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, ScoreConfig, key_metric, parse_on_render
 
 #: Keys that hold text or hashes, never thresholds.
 _NON_NUMERIC = frozenset({"asr_text", "phone_text", "audio_sha1"})
@@ -68,7 +70,7 @@ _CLIP_SPECIAL = ("duration_match", "sample_rate_match", "custom")
 _BOUND_KEYS = ("min", "max", "required")
 _CORPUS_KEYS = ("min_kept_fraction", "min_hours", "unique_ids", "files_exist", "no_duplicate_audio",
                 "max_speaker_share", "min_speakers", "max_language_share")
-_SCORE_KEYS = ("asr", "asr_language", "phones", "per_weighted", "speaker_ref", "speaker_ref_key", "models")
+_SCORE_KEYS = ("asr", "asr_language", "phones", "per_weighted", "speaker_ref", "speaker_ref_key", "models", "on_render")
 
 DEFAULT_POLICY_YAML = """\
 # synthkit's built-in quality policy (used when --policy is not given). It rejects clearly broken clips
@@ -245,6 +247,14 @@ def _score_config(d: Mapping[str, Any], where: str, base_dir: Path | None) -> Sc
         raise SynthkitError(f"{where}.models: expected a mapping of metric: model")
     check_keys(models, ("dnsmos", "utmos", "nisqa", "squim"), f"{where}.models")
     kw["models"] = tuple((str(k), str(v)) for k, v in models.items())
+    if d.get("on_render") is not None:
+        v = d["on_render"]
+        if not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+            raise SynthkitError(f"{where}.on_render: expected a list of metric names such as [cer, snr_db], got {v!r}")
+        try:
+            kw["on_render"] = parse_on_render(v)
+        except SynthkitError as exc:
+            raise SynthkitError(f"{where}.on_render: {exc}") from None
     return ScoreConfig(**kw)
 
 
