@@ -140,7 +140,7 @@ def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: 
                     continue
                 yield row, base
 
-        bar = _progress(progress)
+        bar = _progress(progress, _pending(manifest, writer) if progress else None)
         dst = out.resolve().parent
         keys = ("audio_filepath", config.speaker_ref_key)
         for row in map_ordered(score_row, items(), workers, init_worker, (config,), engine=engine, address=address):
@@ -154,12 +154,21 @@ def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: 
     return summary
 
 
-def _progress(enabled: bool):
+def _pending(manifest: Path, writer: ManifestWriter) -> int:
+    """How many rows of ``manifest`` are not in ``writer`` yet (one cheap pass, for the progress total)."""
+    n = 0
+    for row in read_manifest(manifest, errors="yield"):
+        rid = row.id if isinstance(row, Utterance) else f"<line {row.line}>"
+        n += rid not in writer
+    return n
+
+
+def _progress(enabled: bool, total: int | None = None):
     import sys
 
     from tqdm import tqdm
 
-    return tqdm(unit="clip", file=sys.stderr, disable=not enabled or None, leave=False, desc="score")
+    return tqdm(total=total, unit="clip", file=sys.stderr, disable=not enabled or None, leave=False, desc="score")
 
 
 __all__ = ["ScoreConfig", "Scorer", "annotate", "annotate_cer", "annotate_mos", "annotate_per", "annotate_signal",
