@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import SynthkitError
 from .text.inventory import TargetInventory
-from .text.mapping import Mapper, load_overrides
+from .text.mapping import Mapper, UnrenderableOverride, load_overrides
 from .tts.espeak_phonemes import Inventory, inventories
 
 WORST_N = 3
@@ -69,9 +69,14 @@ def score_donor(target: TargetInventory, inv: Inventory, overrides_path: str | P
 
 
 def rank_donors(target: TargetInventory, voices: list[str] | None = None, include_constructed: bool = False,
-                overrides_path: str | Path | None = None, extra: Sequence[Inventory] = ()) -> list[DonorScore]:
+                overrides_path: str | Path | None = None, extra: Sequence[Inventory] = (),
+                skipped: list[tuple[str, str]] | None = None) -> list[DonorScore]:
     """Score every espeak-ng voice (or only ``voices``; ``[]`` for none) and the ``extra`` donors (e.g. a
-    coqui phoneme model, :func:`synthkit.tts.coqui.donor_inventory`) for ``target``; best first."""
+    coqui phoneme model, :func:`synthkit.tts.coqui.donor_inventory`) for ``target``; best first.
+
+    With ``skipped`` (a list), a donor that cannot render a line of ``overrides_path`` (e.g. a global
+    override to a segment one voice lacks) is left out and ``(voice, reason)`` appended, so the others
+    are still ranked; without it, that raises :class:`~synthkit.text.mapping.UnrenderableOverride`."""
     if target.tokens == 0:
         raise SynthkitError("the text gave no phonemes to map (every sentence was rejected or empty)")
     if voices is not None:
@@ -81,7 +86,17 @@ def rank_donors(target: TargetInventory, voices: list[str] | None = None, includ
     else:
         chosen = [i for i in inventories().values() if include_constructed or not i.constructed]
     chosen += list(extra)
-    scores = [score_donor(target, inv, overrides_path) for inv in chosen]
+    scores = []
+    for inv in chosen:
+        try:
+            scores.append(score_donor(target, inv, overrides_path))
+        except UnrenderableOverride as exc:
+            if skipped is None:
+                raise
+            skipped.append((inv.voice, str(exc)))
+    if chosen and not scores:
+        raise SynthkitError(f"no donor can render the mapping overrides in {overrides_path} "
+                            f"(first: {skipped[0][1] if skipped else '?'})")
     from .text.mapping import save_feature_cache
 
     save_feature_cache()
