@@ -90,11 +90,11 @@ def axis_range(values: np.ndarray) -> tuple[float, float]:
     return lo - AXIS_MARGIN * span, hi + AXIS_MARGIN * span
 
 
-def _histogram(title: str, key: str, values: list[float], limits: list[tuple[str, float]]) -> str:
-    return _png(histogram_figure(title, key, values, limits))
+def _histogram(title: str, key: str, values: list[float], limits: list[tuple[str, float]], note: str = "") -> str:
+    return _png(histogram_figure(title, key, values, limits, note))
 
 
-def histogram_figure(title: str, key: str, values: list[float], limits: list[tuple[str, float]]):
+def histogram_figure(title: str, key: str, values: list[float], limits: list[tuple[str, float]], note: str = ""):
     """A matplotlib Figure: the histogram of ``values`` on an axis spanning the data (:func:`axis_range`);
     each ``(label, threshold)`` inside it a dashed line, one beyond it a marker at the edge it lies past."""
     from matplotlib.figure import Figure
@@ -116,7 +116,7 @@ def histogram_figure(title: str, key: str, values: list[float], limits: list[tup
                     transform=ax.get_xaxis_transform(), label=f"{label} {x:g} (beyond the data, {side})")
     if limits:
         ax.legend(fontsize=7)
-    ax.set_title(f"{title} — {key} (n={arr.size})", fontsize=9)
+    ax.set_title(f"{title} — {key} (n={arr.size}{note})", fontsize=9)
     ax.set_ylabel("clips", fontsize=8)
     ax.tick_params(labelsize=8)
     return fig
@@ -273,7 +273,8 @@ def write_report(result: CheckResult, out_dir: str | os.PathLike) -> Path:
             vals = [float(c.values[key]) for c in result.clips
                     if isinstance(c.values.get(key), (int, float)) and math.isfinite(float(c.values[key]))]
             if vals:
-                img = _histogram(title, key, vals, _limits(result, key))
+                k = result.on_render.get(key, 0)
+                img = _histogram(title, key, vals, _limits(result, key), f"; {k} on the rendering" if k else "")
                 parts.append(f'<img src="{img}" alt="histogram of {_esc(key)}" class="histogram">')
                 drawn += 1
                 break

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from synthkit.quality.policy import RuleTally, clip_violations, load_policy, parse_policy
+from synthkit.quality.policy import clip_violations, load_policy, parse_policy
 
 from .conftest import ROOT
 from .quality_corpus import SR, write_manifest
@@ -113,6 +113,8 @@ def test_filter_names_a_rule_that_judged_no_row(tmp_path, cli):
 
 
 def test_rule_tally_counts_judged_rejected_and_reasons():
+    from synthkit.quality.policy import RuleTally
+
     policy = parse_policy({"clip": {"cer": {"max": 0.3}, "snr_db": {"min": 5, "required": True}},
                            "corpus": {}}, "test")
     tally = RuleTally(policy.clip)

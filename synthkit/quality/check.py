@@ -30,8 +30,7 @@ from typing import Any
 
 from ..errors import SynthkitError
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
-from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, SCORED_ON_RENDER, audio_path, bad_row, has_metric, \
-    rebase
+from .metrics import SCORE_ERRORS, SCORE_SKIPPED, SCORED_ON_RENDER, audio_path, bad_row, has_metric, rebase
 from .policy import KNOWN_KEYS, Finding, Policy, RowFacts, RuleStatus, RuleTally, Violation, clip_violations, \
     corpus_findings, describe_clip_rules
 
