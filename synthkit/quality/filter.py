@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..errors import SynthkitError
 from ..manifest import BadRow, dumps_row, manifest_dir, read_manifest
-from .metrics import rebase
+from .metrics import SCORED_ON_RENDER, rebase
 from .policy import Policy, RuleTally, clip_violations
 
 KEPT_NAME = "kept.jsonl"
@@ -34,6 +34,7 @@ class FilterSummary:
     by_rule: Counter = field(default_factory=Counter)
     unjudged: Counter = field(default_factory=Counter)
     tally: RuleTally | None = None
+    on_render: Counter = field(default_factory=Counter)  # metric -> rows whose value is of the rendering
 
     def text(self) -> str:
         n = self.kept + self.rejected
@@ -45,6 +46,9 @@ class FilterSummary:
                 lines.append(f"  {st.rule}: NOT JUDGED — {st.coverage()}")
             elif st.judged < st.rows:
                 lines.append(f"  {st.rule}: not judged on {st.rows - st.judged} row(s): {st.why_not()}")
+        if self.on_render:
+            lines.append("  judged on the unaugmented render (augmented synthetic rows): "
+                         + ", ".join(f"{m} ({k} rows)" for m, k in self.on_render.most_common()))
         return "\n".join(lines)
 
 
@@ -74,6 +78,7 @@ def filter_manifest(scored: str | os.PathLike, policy: Policy, out_dir: str | os
                 broken, unjudged = clip_violations(row, policy.clip)
                 summary.unjudged.update(unjudged)
                 summary.tally.add(row, broken)
+                summary.on_render.update(m for m in row.get(SCORED_ON_RENDER) or [] if isinstance(m, str))
                 if broken:
                     fr.write(dumps_row(row.with_fields(reject_reasons=[v.to_dict() for v in broken])) + "\n")
                     summary.rejected += 1
