@@ -43,8 +43,9 @@ A bound is ``{min: X}``, ``{max: Y}`` or both, plus ``required: true`` to reject
 language the ASR model does not know). Every summary says on how many rows each rule judged, and why the
 others were not judged (:class:`RuleTally`): a rule that judged no row at all is *not judged* — never
 reported as passed (JUnit ``<skipped>``, "not judged" in the summaries and the report) — and with
-``required: true`` it fails instead. Every row with ``score_errors`` (unreadable, missing, truncated or non-audio file, NaN
-samples, zero-length clip, a manifest line that is not a row, a metric that failed) is always rejected.
+``required: true`` it fails instead. Every row with ``score_errors`` (unreadable, missing, truncated or
+non-audio file, NaN samples, zero-length clip, a manifest line that is not a row, a metric that failed)
+is always rejected.
 """
 
 from __future__ import annotations
@@ -347,6 +348,13 @@ def _skip_reason(row: Mapping[str, Any] | Any, key: str) -> str:
     return f"no {key} in the row" + (f" (metric {metric} not scored)" if metric else "")
 
 
+#: Rules other than bounds -> the row keys they compare (a rule judges a row that has all of them).
+SPECIAL_RULE_KEYS: dict[str, tuple[str, ...]] = {
+    "duration_match": ("duration", "file_duration"),
+    "sample_rate_match": ("sample_rate", "file_sample_rate"),
+}
+
+
 def not_judged(row: Mapping[str, Any] | Any, rules: ClipRules) -> dict[str, str]:
     """The per-clip rules that could not judge ``row``, each with why (a missing key and the reason the
     scorer gave for skipping it, when it gave one)."""
@@ -354,10 +362,9 @@ def not_judged(row: Mapping[str, Any] | Any, rules: ClipRules) -> dict[str, str]
     for b in rules.bounds:
         if row.get(b.key) is None:
             out[b.key] = _skip_reason(row, b.key)
-    for rule, keys in (("duration_match", ("duration", "file_duration")),
-                       ("sample_rate_match", ("sample_rate", "file_sample_rate"))):
-        if (rule == "duration_match" and rules.duration_match is None) or (rule == "sample_rate_match"
-                                                                              and not rules.sample_rate_match):
+    active = {r for r, _ in describe_clip_rules(rules)}
+    for rule, keys in SPECIAL_RULE_KEYS.items():
+        if rule not in active:
             continue
         missing = [k for k in keys if row.get(k) is None]
         if missing:
