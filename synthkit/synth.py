@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import __version__
-from .audio import DEFAULT_SAMPLE_RATE, float_to_int16, resample, save_wav
+from .audio import DEFAULT_SAMPLE_RATE, float_to_int16, int16_to_float, resample, save_wav
 from .augment import AugmentConfig, Augmenter, load_augment
 from .errors import SynthkitError
 from .languages import LanguageChoice, resolve
@@ -389,16 +391,8 @@ def render_clip(row: Utterance, out_dir: Path, synth: Synthesizer, augmenter: Au
 
     With ``records`` the augmentation is replayed from them instead of sampled (see
     :func:`regenerate`). Raises :class:`Rejected` for a clip that cannot be made."""
-    voice = backends.voice_from_row(row.fields)
-    render_text = row.get("render_text") or row.text
-    audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")))
-    if audio.samples.size == 0:
-        raise Rejected("the synthesizer produced no audio")
-    seconds = audio.samples.size / audio.sample_rate
-    if max_seconds is not None and seconds > max_seconds:
-        raise Rejected(f"too long for one clip: {seconds:.1f} s > {max_seconds:g} s")
+    x = _render(row, synth, max_seconds)
     sr = int(row["sample_rate"])
-    x = resample(audio.samples, audio.sample_rate, sr)
     seed = int(row["seed"])
     if records is None:
         x, records = augmenter.apply(x, sr, seed) if augmenter else (x, [])
@@ -410,14 +404,40 @@ def render_clip(row: Utterance, out_dir: Path, synth: Synthesizer, augmenter: Au
     return row.with_fields(duration=pcm.size / sr, augment=records, synthkit_version=__version__)
 
 
-def regenerate(row: Utterance, out_path: str | os.PathLike) -> Path:
+def _render(row: Utterance, synth: Synthesizer, max_seconds: float | None = None) -> np.ndarray:
+    """The row's rendering, resampled to its ``sample_rate``, before any augmentation."""
+    voice = backends.voice_from_row(row.fields)
+    render_text = row.get("render_text") or row.text
+    audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")))
+    if audio.samples.size == 0:
+        raise Rejected("the synthesizer produced no audio")
+    seconds = audio.samples.size / audio.sample_rate
+    if max_seconds is not None and seconds > max_seconds:
+        raise Rejected(f"too long for one clip: {seconds:.1f} s > {max_seconds:g} s")
+    return resample(audio.samples, audio.sample_rate, int(row["sample_rate"]))
+
+
+def render_unaugmented(row: Utterance, synth: Synthesizer | None = None) -> tuple[np.ndarray, int]:
+    """``(samples, sample_rate)`` of the row's clip as rendered, without its recorded augmentation: what
+    :func:`regenerate` with ``augment=False`` writes, as float32 read back from 16-bit PCM. The quality
+    scorer judges intelligibility on it (see :mod:`synthkit.quality.metrics`). ``synth``: the row's
+    backend, when the caller keeps one."""
+    if row.get("backend") not in backends.BACKENDS:
+        raise SynthkitError(f"row {row.id}: re-rendering clips of backend {row.get('backend')!r} is not supported")
+    x = _render(row, synth or backends.for_row(row.fields))
+    return int16_to_float(float_to_int16(x)), int(row["sample_rate"])
+
+
+def regenerate(row: Utterance, out_path: str | os.PathLike, augment: bool = True) -> Path:
     """Re-make one clip from its manifest row alone (voice, prosody, text, sample rate, and the
-    recorded augmentation values) and write it to ``out_path``. Bit-identical to the original."""
+    recorded augmentation values) and write it to ``out_path``. Bit-identical to the original.
+    ``augment=False``: the rendering without its augmentation (what the quality scorer judges)."""
     if row.get("backend") not in backends.BACKENDS or not backends.get(row["backend"]).reproducible:
         raise SynthkitError(f"row {row.id}: regenerating clips of backend {row.get('backend')!r} is not supported")
     out_path = Path(out_path)
     target = row.with_fields(audio_filepath=str(out_path.resolve()))
-    render_clip(target, out_path.parent, backends.for_row(row.fields), None, None, list(row.get("augment") or []))
+    records = list(row.get("augment") or []) if augment else []
+    render_clip(target, out_path.parent, backends.for_row(row.fields), None, None, records)
     return out_path
 
 
