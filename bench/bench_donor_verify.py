@@ -52,6 +52,7 @@ def measure(targets: list[str], n_donors: int, n_sentences: int, cache_path: Pat
     from synthkit.languages import resolve
     from synthkit.text.g2p import make_g2p
     from synthkit.text.inventory import measure_file
+    from synthkit.tts import backends
     from synthkit.tts.espeak_phonemes import inventories
 
     cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
@@ -67,7 +68,8 @@ def measure(targets: list[str], n_donors: int, n_sentences: int, cache_path: Pat
             continue
         target = measure_file(path, make_g2p(choice.g2p), choice.iso639_3, choice.iso639_1, choice.script)
         excluded = excluded_voices([choice.iso639_3]) if choice.voice else {}
-        ranked = rank_donors(target, exclude=excluded)
+        espeak = [i for i in backends.get("espeak").donor_candidates() if i.voice not in excluded]
+        ranked = rank_donors(target, voices=[], extra=espeak)  # espeak-ng voices: the ones rendered here
         picks = [ranked[i] for i in spread(len(ranked), n_donors)]
         sentences = dv.sample_sentences(path, choice, n_sentences)
         rows = []

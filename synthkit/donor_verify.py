@@ -290,7 +290,8 @@ def acoustic_matrix(targets: dict, donors: Sequence[str], n: int, overrides_path
                     asr=None, progress: Callable[[str], None] | None = None
                     ) -> tuple[list[list[float | None]], list[str]]:
     """Measured round-trip CER for ``targets`` (code -> (LanguageChoice, text path, tonal)) x ``donors``
-    (espeak-ng voices), ``n`` sentences each: (rows in target order, one line per target not measured)."""
+    (espeak-ng voices are rendered; a neural donor's cells stay None), ``n`` sentences each: (rows in target
+    order, one line per target or donor not measured)."""
     from .tts.espeak_phonemes import inventories
 
     invs = inventories()
@@ -304,12 +305,16 @@ def acoustic_matrix(targets: dict, donors: Sequence[str], n: int, overrides_path
             continue
         asr = asr if asr is not None else load_asr()
         sentences = sample_sentences(path, choice, n)
-        row = []
+        row: list[float | None] = []
         for voice in donors:
+            if voice not in invs:  # a neural donor: not rendered here (its cells stay empty)
+                row.append(None)
+                continue
             if progress:
                 progress(f"verifying {code} through {voice} ...")
             row.append(measure_donor(invs[voice], sentences, language, asr, overrides_path, tonal)[0])
         rows.append(row)
+    skipped += [f"{v}: not an espeak-ng voice, not rendered by --verify (empty column)" for v in donors if v not in invs]
     return rows, skipped
 
 

@@ -20,14 +20,14 @@ from . import main
 @click.option("--exclude", default="", help="Leave out these languages' voices (ar,en) or voices (en-us), comma-separated.")
 @click.option("--exclude-family", default="", help="Leave out espeak-ng voice families (sem, gmw, roa, ...) or the family of a language (ar), comma-separated.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (every donor).")
-@click.option("--donor", "extra", multiple=True, help="Also rank this donor: coqui:MODEL (a VITS that reads phonemes); repeatable.")
-@click.option("--verify", "verify_n", type=click.IntRange(1, 200), help="Check the ranking by ear: render N sentences through the --top donors, CER of a multilingual ASR (Whisper base) reading them back.")
+@click.option("--donor", "extra", multiple=True, help="Also rank this donor: coqui:MODEL (a VITS that reads phonemes), piper:VOICE|DIR, kokoro:DIR; repeatable.")
+@click.option("--verify", "verify_n", type=click.IntRange(1, 200), help="Check the ranking by ear: render N sentences through the --top donors (espeak-ng voices), CER of a multilingual ASR (Whisper base) reading them back.")
 @click.option("--matrix", is_flag=True, help="Write a targets x donors cost matrix (CSV + heatmap PNG); with --verify also the measured CER matrix.")
 @click.option("--text-dir", type=click.Path(path_type=Path), help="With --matrix: folder holding <lang>.txt per target.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="With --matrix: output folder.")
 def donors(language, text_path, g2p, mapping, top, include_constructed, exclude, exclude_family, extra, as_json,
            verify_n, matrix, text_dir, out_dir):
-    """Rank espeak-ng voices as donors for a language by phoneme mapping cost."""
+    """Rank donor voices (espeak-ng's and the installed neural ones) for a language by phoneme mapping cost."""
     from ..donors import excluded_voices, format_ranking, rank_donors, transfer_matrix, write_matrix
     from ..errors import SynthkitError
     from ..languages import resolve
@@ -75,8 +75,11 @@ def donors(language, text_path, g2p, mapping, top, include_constructed, exclude,
     choice, target = inventory_for(language, text_path)
     if verify_n:
         _load_verifier()
+    skipped: list[tuple[str, str]] = []
     scores = rank_donors(target, include_constructed=include_constructed, overrides_path=mapping,
-                         extra=[_extra_donor(spec, choice) for spec in extra], exclude=excluded)
+                         extra=[_extra_donor(spec, choice) for spec in extra], exclude=excluded, skipped=skipped)
+    for voice, why in skipped:
+        click.echo(f"synthkit donors: skipped donor {voice}: {why}", err=True)
     verification = None
     if verify_n:
         from ..donor_verify import sample_sentences, verify
@@ -86,7 +89,8 @@ def donors(language, text_path, g2p, mapping, top, include_constructed, exclude,
                               progress=None if as_json else lambda v: click.echo(f"verifying {v} ...", err=True))
     if as_json:
         out = {"language": choice.to_dict(), "inventory": target.to_dict(), "excluded": excluded,
-               "donors": [s.to_dict() for s in scores]}
+               "donors": [s.to_dict() for s in scores],
+               "skipped": [{"voice": v, "reason": why} for v, why in skipped]}
         if verification is not None:
             out["verify"] = verification.to_dict()
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
@@ -114,9 +118,8 @@ def _extra_donor(spec: str, choice):
     from ..errors import SynthkitError
     from ..tts import backends
 
-    name, model = backends.parse(spec)
-    if name != "coqui" or not model:
-        raise SynthkitError(f"--donor {spec}: give coqui:MODEL (espeak-ng voices are ranked anyway)")
-    from ..tts.coqui import donor_inventory, resolve_model
-
-    return donor_inventory(resolve_model(model, choice))
+    name, model = backends.parse_donor(spec)
+    if name == backends.DEFAULT:
+        raise SynthkitError(f"--donor {spec}: give NAME:MODEL of a neural backend (coqui:MODEL, piper:VOICE|DIR, "
+                            "kokoro:DIR); espeak-ng voices and the installed neural voices are ranked anyway")
+    return backends.donor_inventory(spec, choice)
