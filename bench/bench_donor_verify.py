@@ -5,10 +5,11 @@ the measured round-trip CER.
         [--sentences 10] [--cache /tmp/donors/verify-cache.json]
 
 For each target language (the ASR, Whisper base, knows all of them; texts from the repository:
-`recipes/swahili/text.txt`, `tests/data/yor.txt`, `tests/data/hau.txt`), its own language's voices are
+`recipes/swahili/text.txt`, `tests/data/{yor,hau,tr,hi,spa,ita}.txt`), its own language's voices are
 excluded (`--exclude`: the unseen-language case; Yoruba and Hausa have no espeak-ng voice anyway) and
-every other non-constructed espeak-ng voice is ranked. `--donors` donors are taken evenly spaced along the
-ranking (first, last and evenly between), so the check covers the ranking as a whole; each renders
+every other non-constructed espeak-ng voice is ranked (the neural donors, which `synthkit donors` also
+ranks, are not rendered by the round trip and are left out here). `--donors` donors are taken evenly
+spaced along the ranking (first, last and evenly between), so the check covers the ranking as a whole; each renders
 `--sentences` sentences spread over the text (`synthkit.donor_verify.sample_sentences`) exactly as
 `synthkit donors --verify` does, and the round-trip CER is measured. Reported per target: Spearman between
 score and CER over those donors, and over the 12 best-ranked of them (finer: the top of the ranking).
@@ -148,12 +149,15 @@ def main() -> None:
     ap.add_argument("--sentences", type=int, default=10)
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "donors" / "verify-cache.json")
     ap.add_argument("--no-write", action="store_true", help="print, do not update BENCHMARKS.md")
+    ap.add_argument("--note", default="", help="a paragraph added to the section (machine load, scope)")
     args = ap.parse_args()
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     results = measure([t.strip() for t in args.targets.split(",") if t.strip()], args.donors, args.sentences,
                       args.cache, log=lambda m: print(m, file=sys.stderr, flush=True))
     (args.cache.parent / "verify-results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
     body = report(results, args.sentences)
+    if args.note:
+        body += "\n\n" + args.note
     if not args.no_write:
         update_section("donor_verify", body)
     print(body)

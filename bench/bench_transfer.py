@@ -87,6 +87,7 @@ def main() -> None:
     ap.add_argument("--conditions", default="")
     ap.add_argument("--seeds", default="")
     ap.add_argument("--no-write", action="store_true", help="print, do not update BENCHMARKS.md")
+    ap.add_argument("--note", default="", help="a paragraph added to the section (machine load, scope)")
     args = ap.parse_args()
     cfg = transfer.load_config(args.config)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -94,6 +95,8 @@ def main() -> None:
                            [int(s) for s in args.seeds.split(",") if s] or None,
                            log=lambda m: print(m, file=sys.stderr, flush=True))
     body = report(cfg, transfer.summarize(results))
+    if args.note:
+        body += "\n\n" + args.note
     if not args.no_write:
         update_section("transfer", body)
     print(body)
