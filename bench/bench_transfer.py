@@ -1,6 +1,7 @@
 """Does the data teach? The transfer benchmark on real Arabic spoken digits (`recipes/transfer_digits`).
 
     nice -n 10 .venv/bin/python bench/bench_transfer.py [--work /tmp/transfer_digits] [--conditions a,b] [--seeds 0,1,2]
+        [--finished-only] [--note TEXT]
 
 Runs every condition of `recipes/transfer_digits/config.yaml` for every seed (cached under `--work`: corpora,
 features and finished results; a re-run only does what is missing), then writes its section of BENCHMARKS.md:
@@ -27,7 +28,7 @@ TARGET_NATIVE, TARGET_DONORS = 0.9, 0.8
 
 def describe(cond: dict) -> str:
     if cond["name"] == "real":
-        return "real train speakers (18 speakers, 720 clips)"
+        return "real train speakers (18 speakers)"
     s = cond["synth"]
     who = "espeak-ng `ar` (native voice)"
     if s.get("donor"):
@@ -87,13 +88,18 @@ def main() -> None:
     ap.add_argument("--conditions", default="")
     ap.add_argument("--seeds", default="")
     ap.add_argument("--no-write", action="store_true", help="print, do not update BENCHMARKS.md")
+    ap.add_argument("--finished-only", action="store_true",
+                    help="report the runs already in WORK/results.jsonl (whatever seeds each condition has); run nothing")
     ap.add_argument("--note", default="", help="a paragraph added to the section (machine load, scope)")
     args = ap.parse_args()
     cfg = transfer.load_config(args.config)
     args.work.mkdir(parents=True, exist_ok=True)
-    results = transfer.run(cfg, args.work, [c for c in args.conditions.split(",") if c] or None,
-                           [int(s) for s in args.seeds.split(",") if s] or None,
-                           log=lambda m: print(m, file=sys.stderr, flush=True))
+    if args.finished_only:
+        results = transfer.finished(cfg, args.work)
+    else:
+        results = transfer.run(cfg, args.work, [c for c in args.conditions.split(",") if c] or None,
+                               [int(s) for s in args.seeds.split(",") if s] or None,
+                               log=lambda m: print(m, file=sys.stderr, flush=True))
     body = report(cfg, transfer.summarize(results))
     if args.note:
         body += "\n\n" + args.note

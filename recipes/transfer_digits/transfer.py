@@ -255,6 +255,19 @@ def run_condition(cfg: dict, cond: dict, seed: int, work: Path, real: dict[str, 
     return out
 
 
+def condition_key(cfg: dict, cond: dict) -> str:
+    """What a finished run in ``results.jsonl`` was measured with (the condition and the classifier)."""
+    return hashlib.sha1(json.dumps([cond, cfg["classifier"]], sort_keys=True).encode()).hexdigest()[:10]
+
+
+def finished(cfg: dict, work: Path) -> list[dict]:
+    """The runs in ``work/results.jsonl`` that match the config's conditions as they are now."""
+    path = work / "results.jsonl"
+    keys = {c["name"]: condition_key(cfg, c) for c in cfg["conditions"]}
+    rows = [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
+    return [r for r in rows if keys.get(r["condition"]) == r.get("config")]
+
+
 def run(cfg: dict, work: Path, conditions: list[str] | None = None, seeds: list[int] | None = None,
         log=print) -> list[dict]:
     real = real_items(_path(cfg, "real_dir"))
@@ -271,7 +284,7 @@ def run(cfg: dict, work: Path, conditions: list[str] | None = None, seeds: list[
         if conditions and cond["name"] not in conditions:
             continue
         for seed in seeds or cfg["seeds"]:
-            ckey = hashlib.sha1(json.dumps([cond, cfg["classifier"]], sort_keys=True).encode()).hexdigest()[:10]
+            ckey = condition_key(cfg, cond)
             if (cond["name"], seed, ckey) in done:
                 out.append(done[(cond["name"], seed, ckey)])
                 continue
