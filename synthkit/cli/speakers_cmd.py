@@ -27,5 +27,5 @@ def diversity(manifest, embedder, per_speaker, threads, as_json):
     if not manifest.is_file():
         raise SynthkitError(f"manifest not found: {manifest}")
     emb = load_speaker_embedder(embedder, threads)
-    result = speaker_diversity(read_manifest(manifest), manifest_dir(manifest), emb, per_speaker, embedder)
+    result = speaker_diversity(read_manifest(manifest, errors="yield"), manifest_dir(manifest), emb, per_speaker, embedder)
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.text())

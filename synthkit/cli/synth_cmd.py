@@ -65,13 +65,7 @@ def synth(language, text_path, out_dir, voices, augment, noise_dir, rir_dir, wor
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="WAV file to write.")
 def regen(manifest, clip_id, output):
     """Re-make one clip from its manifest row alone (bit-identical to the original)."""
-    from ..errors import SynthkitError
-    from ..manifest import read_manifest
-    from ..synth import regenerate
+    from ..synth import regenerate_id
 
-    for row in read_manifest(manifest):
-        if row.id == clip_id:
-            regenerate(row, output)
-            click.echo(str(output))
-            return
-    raise SynthkitError(f"no row with id {clip_id!r} in {manifest}")
+    regenerate_id(manifest, clip_id, output)
+    click.echo(str(output))
