@@ -100,7 +100,7 @@ def _mixed(root: Path) -> Path:
             good[2] | {"id": "../g1"},
             {"id": "num", "audio_filepath": 123, **base},
             {"id": "loop", "audio_filepath": "wavs/loop.wav", **base},
-            good[1] | {"id": "first"},
+            good[1] | {"id": "first", "text": "DUPLICATE"},
             good[3] | {"id": "last"}]
     m = root / "manifest.jsonl"
     m.write_text(BOM + _lines(rows), encoding="utf-8")
@@ -312,7 +312,9 @@ REFUSED: list[Refused] = [
     Refused("export-out-is-manifest-folder", lambda w, t: ["export", w.lj, "--format", "nemo", "--out", w.lj.parent],
             "manifest's own folder"),
     Refused("export-out-holds-inputs", lambda w, t: ["export", w.lj, "--format", "nemo", "--out",
-                                                     w.lj.parent / "wavs"], "holds an input"),
+                                                     w.lj.parent / "wavs"], "holds no export.json"),
+    Refused("export-out-symlink-to-manifest-folder", lambda w, t: ["export", w.lj, "--format", "nemo", "--out",
+                                                                   _symlink(w.lj.parent, t)], "manifest's own folder"),
     Refused("export-shar-not-lhotse", lambda w, t: ["export", w.lj, "--format", "nemo", "--out", t / "e", "--shar"],
             "--shar applies to --format lhotse"),
     # score
@@ -366,7 +368,7 @@ REFUSED: list[Refused] = [
     Refused("degrade-preset-unknown", lambda w, t: ["degrade", w.lj, "--out", t / "o", "--preset", "storm"],
             "neither a preset"),
     Refused("degrade-out-inside-input-folder", lambda w, t: ["degrade", w.fold, "--out", w.fold / "o"], "overlaps"),
-    Refused("degrade-out-holds-referenced-audio", _manifest_in_out, "holds an input"),
+    Refused("degrade-out-holds-referenced-audio", _manifest_in_out, "holds wavs/ but no run.json"),
     Refused("degrade-sample-rate-100", lambda w, t: ["degrade", w.lj, "--out", t / "o", "--sample-rate", "100"],
             "outside 8000-48000"),
     Refused("degrade-noise-dir-missing", lambda w, t: ["degrade", w.lj, "--out", t / "o", "--noise-dir", t / "n"],
@@ -395,8 +397,8 @@ REFUSED: list[Refused] = [
             "device 'tpu9' is not one synthkit knows"),
     Refused("train-degrade-nan", lambda w, t: ["restore-train", "--config", _train_cfg(
         w, t, "degrade:\n  steps:\n    - {type: gain, gain_db: [.nan, 0]}\n")], "expected finite numbers"),
-    Refused("train-run-dir-holds-speech", lambda w, t: ["restore-train", "--config", _train_cfg(w, t),
-                                                        "--run-dir", w.lj.parent], "overlaps"),
+    Refused("train-run-dir-inside-speech", lambda w, t: ["restore-train", "--config", _train_cfg(w, t),
+                                                         "--run-dir", w.lj.parent / "wavs" / "run"], "overlaps"),
     # languages, doctor
     Refused("languages-unknown-code", lambda w, t: ["languages", "--resolve", "qqq"], "unknown language 'qqq'"),
     Refused("languages-unknown-option", lambda w, t: ["languages", "--all"], "No such option"),
@@ -524,6 +526,18 @@ def _stage_rejected(name: str, rid: str, fragment: str):
     return check
 
 
+def _bom_row(name: str, rows_file: str, dup_flagged: bool = False):
+    """The first line (after the byte-order mark) is read as the good row it is, not rejected, and its
+    id's later duplicate is not what took its place."""
+    def check(get) -> None:
+        rows = _rows(get(name) / rows_file)
+        assert rows[0]["id"] == "first" and rows[0]["text"] != "DUPLICATE", rows[0]
+        assert not rows[0].get("score_errors"), rows[0]
+        if dup_flagged:  # score: the repeated id is written unscored, with the reason
+            assert all(r.get("score_errors") for r in rows if r["id"] == "first" and r.get("text") == "DUPLICATE")
+    return check
+
+
 def _distinct_outputs(name: str):
     def check(get) -> None:
         folder = get(name)
@@ -584,8 +598,8 @@ def _check_listed(rid: str, fragment: str):
 
 def _filter_bom(get) -> None:
     folder = get("filter")
-    kept = [r["id"] for r in _rows(folder / "kept.jsonl")]
-    assert kept[0] == "first", kept  # the row after the byte-order mark is read and judged like the others
+    kept = _rows(folder / "kept.jsonl")
+    assert kept[0]["id"] == "first" and kept[0]["text"] != "DUPLICATE", kept[0]  # the row after the byte-order mark
     rejected = {r.get("id") for r in _rows(folder / "rejected.jsonl")}
     assert {"nan", "inf", "trunc", "num", "loop"} <= rejected
 
@@ -615,13 +629,19 @@ ROW_CASES: list[RowCase] = [
     RowCase("restore-nan-samples", _stage_rejected("restore", "inf", "non-finite")),
     RowCase("restore-truncated-wav", _stage_rejected("restore", "trunc", "truncated WAV")),
     RowCase("restore-audio-filepath-number", _stage_rejected("restore", "num", "audio_filepath is not a path: 123")),
+    RowCase("restore-symlink-loop-row", _stage_rejected("restore", "loop", "cannot read audio file")),
+    RowCase("restore-duplicate-id", _stage_rejected("restore", "dup:first", "duplicate id")),
     RowCase("restore-ids-g1-and-dotdot-g1", _distinct_outputs("restore")),
     RowCase("restore-folder-file-link-loop", _folder_rejected("restore-folder", "self", "symbolic-link loop")),
-    RowCase("score-bom-first-row", _score_row("first", None)),
+    RowCase("restore-folder-folder-link-loop", _folder_rejected("restore-folder", "sub/up", "symbolic-link loop")),
+    RowCase("score-bom-first-row", _bom_row("score", "scored.jsonl", dup_flagged=True)),
     RowCase("score-duplicate-id", _score_row("first", "duplicate id 'first'", index=1)),
     RowCase("score-truncated-wav", _score_row("trunc", "truncated WAV")),
     RowCase("score-audio-filepath-number", _score_row("num", "not a string")),
-    RowCase("check-bom-first-row", _check_listed("first", None)),
+    RowCase("check-bom-first-row", _bom_row("check", "scored.jsonl")),
+    RowCase("export-bom-first-row", _bom_row("export", "train.jsonl")),
+    RowCase("degrade-bom-first-row", _bom_row("degrade", "manifest.jsonl")),
+    RowCase("restore-bom-first-row", _bom_row("restore", "manifest.jsonl")),
     RowCase("check-truncated-wav", _check_listed("trunc", "truncated WAV")),
     RowCase("filter-bom-first-row", _filter_bom),
 ]
