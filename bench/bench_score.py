@@ -114,13 +114,17 @@ def one_window_seconds(tries: int = 5) -> float:
 DNSMOS_KEYS = ("dnsmos_p808", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl")
 
 
-def short_corpus(tmp: Path, env: dict) -> tuple[Path, float, float]:
-    """600 short synthetic clips; (manifest, total audio seconds, median clip seconds)."""
+def short_corpus(tmp: Path, env: dict, lines: int) -> tuple[Path, float, float]:
+    """3 renditions of the first ``lines`` Swahili sentences (600 clips for all 200); (manifest, total audio
+    seconds, median clip seconds)."""
     import statistics
     import subprocess
 
     out = tmp / "short"
-    res = subprocess.run(synthkit_cmd("synth", "--lang", "sw", "--text", str(ROOT / "recipes" / "swahili" / "text.txt"),
+    text = tmp / "short.txt"
+    all_lines = (ROOT / "recipes" / "swahili" / "text.txt").read_text(encoding="utf-8").splitlines()
+    text.write_text("\n".join(all_lines[:lines]) + "\n", encoding="utf-8")
+    res = subprocess.run(synthkit_cmd("synth", "--lang", "sw", "--text", str(text),
                                       "--out", str(out), "--voices", "3", "--augment", "none", "--workers", "2",
                                       "--quiet"), env=env, capture_output=True, text=True)
     if res.returncode != 0:
@@ -134,7 +138,7 @@ def short_main(args) -> None:
         tmp = Path(tmp)
         env = python_env()
         env["SYNTHKIT_CACHE"] = str(tmp / "cache")
-        manifest, audio_s, median_s = short_corpus(tmp, env)
+        manifest, audio_s, median_s = short_corpus(tmp, env, args.short_lines)
         n = len(manifest.read_text().splitlines())
         results: dict[str, list[tuple[float, float, float, float]]] = {label: [] for label, _, _ in SHORT_RUNS}
         scores: dict[str, dict[str, dict]] = {}
@@ -203,6 +207,7 @@ def short_main(args) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--short", action="store_true", help="only the DNSMOS short-clip comparison (own section)")
+    ap.add_argument("--short-lines", type=int, default=200, help="--short: sentences used (3 clips each)")
     ap.add_argument("--copies", type=int, default=2, help="list the 141 LJSpeech clips this many times")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=1, help="each figure is the median of this many runs")
