@@ -175,8 +175,8 @@ def short_main(args) -> None:
     body = "\n".join([
         "## DNSMOS on short clips (`bench/bench_score.py --short`)",
         "",
-        f"{n} espeak-ng clips made by `synthkit synth --lang sw --voices 3 --augment none` from "
-        f"`recipes/swahili/text.txt` ({audio_s / 60:.1f} min of audio, median clip {median_s:.2f} s: each clip "
+        f"{n} espeak-ng clips made by `synthkit synth --lang sw --voices 3 --augment none` from the first "
+        f"{args.short_lines} sentences of `recipes/swahili/text.txt` ({audio_s / 60:.1f} min of audio, median clip {median_s:.2f} s: each clip "
         f"costs a whole 9.01-s DNSMOS window); {machine()}; `synthkit score --workers {args.workers}` (one model "
         f"thread per worker), whole commands; median of {args.repeats} interleaved run(s); 1-min load average "
         f"{load_before:.1f} at the start, {load_after:.1f} at the end (above 2, other jobs shared the 2 cores and "

@@ -282,6 +282,9 @@ REFUSED: list[Refused] = [
     Refused("donors-text-not-utf8", lambda w, t: ["donors", "--lang", "sw", "--text", _text(t, b"\xff\xfe\x81")],
             "not UTF-8"),
     Refused("donors-matrix-no-dir", lambda w, t: ["donors", "--lang", "sw,yo", "--matrix"], "--matrix needs"),
+    Refused("donors-matrix-out-in-text-dir", lambda w, t: ["donors", "--lang", "sw", "--matrix", "--text-dir", t,
+                                                           "--out", t, "--json"] if _text(t, name="sw.txt") else [],
+            "overlaps the --text-dir"),
     Refused("donors-top-0", lambda w, t: ["donors", "--lang", "sw", "--text", _text(t), "--top", "0"],
             "'--top': 0 is not in the range"),
     # regen
