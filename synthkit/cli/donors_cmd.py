@@ -49,7 +49,15 @@ def donors(language, text_path, g2p, mapping, top, include_constructed, exclude,
     if matrix:
         if text_dir is None or out_dir is None:
             raise SynthkitError("--matrix needs --text-dir DIR (with <lang>.txt files) and --out DIR")
+        from .. import guard
+
         codes = [c.strip() for c in language.split(",") if c.strip()]
+        outputs = ("transfer_matrix.csv", "transfer_matrix.png")
+        if verify_n:
+            outputs += ("transfer_matrix_cer.csv", "transfer_matrix_cer.png")
+        guard.guard(guard.stage_outputs("--out", out_dir, outputs),
+                    [guard.Input.folder("the --text-dir", text_dir),
+                     *([guard.Input.file("the --mapping file", mapping)] if mapping else [])])
         measured = {c: inventory_for(c, text_dir / f"{c}.txt") for c in codes}
         if verify_n:
             _load_verifier()
