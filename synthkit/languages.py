@@ -74,11 +74,12 @@ def espeak_languages() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def epitran_codes() -> tuple[str, ...]:
     """Every epitran map code (``xxx-Scrp[-variant]``) in the installed epitran."""
-    try:
-        import epitran
-    except ImportError:
+    from importlib.util import find_spec
+
+    spec = find_spec("epitran")  # found, not imported: importing epitran loads pandas (~1 s)
+    if spec is None or not spec.submodule_search_locations:
         return ()
-    d = Path(epitran.__file__).parent / "data" / "map"
+    d = Path(list(spec.submodule_search_locations)[0]) / "data" / "map"
     return tuple(sorted(p.stem for p in d.glob("*.csv") if p.stem.count("-") >= 1 and len(p.stem.split("-")[0]) == 3))
 
 

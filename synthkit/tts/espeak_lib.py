@@ -1,15 +1,24 @@
 """A ctypes binding of libespeak-ng as shipped in the ``espeakng-loader`` wheel (no apt, no program).
 
-Why every clip starts from a fresh library: espeak-ng keeps synthesis state in C statics (pitch
+Why every clip starts from a pristine library: espeak-ng keeps synthesis state in C statics (pitch
 flutter position, wave phase, breath filters, echo buffer, gain control) that ``espeak_Terminate``
 does not reset, so the same text rendered twice in one process gives different samples, and a clip
-would depend on what the process rendered before it. :func:`synthesize` therefore loads a private
-copy of the library, renders, and unloads it (``dlclose``): under a millisecond per clip. The copy
-is private because phonemizer loads the wheel's file and never unloads it, and ``dlclose`` only
-unloads a library nobody else holds. Voices are selected by their file identifier (``bnt/sw+f2``
-for ``sw+f2``): selecting by language code makes espeak-ng read every voice file first (2.4 ms per
-fresh library); the audio is the same. (A fork-per-clip render server was tried: no faster on 2
-cores, and more processes.)
+would depend on what the process rendered before it. :func:`synthesize` therefore renders every
+clip from the state of a freshly loaded and initialized library:
+
+* by default with one copy of the library per process whose state (writable data and heap) is
+  snapshotted after initialization and written back before every clip
+  (:mod:`synthkit.tts.espeak_state`): the same samples as a fresh copy, without the cost of loading
+  one (about as much as the render itself);
+* where that cannot be set up (an unexpected library layout; the reason is in the debug log of
+  ``synthkit.tts.espeak``), by loading a private copy of the library, rendering, and unloading it
+  (``dlclose``) for every clip.
+
+The copies are private files because phonemizer loads the wheel's file and never unloads it, and
+``dlclose`` only unloads a library nobody else holds. Voices are selected by their file identifier
+(``bnt/sw+f2`` for ``sw+f2``): selecting by language code makes espeak-ng read every voice file
+first (2.4 ms per fresh library); the audio is the same. (A fork-per-clip render server was tried:
+no faster on 2 cores, and more processes.)
 
 Only one thread per process may use this module (espeak-ng is not thread-safe); synthkit runs
 parallel work in processes.
@@ -20,6 +29,7 @@ from __future__ import annotations
 import _ctypes
 import atexit
 import ctypes
+import logging
 import os
 import shutil
 import tempfile
@@ -33,6 +43,9 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import missing_extra
+from . import espeak_state
+
+log = logging.getLogger("synthkit.tts.espeak")
 
 # speak_lib.h
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -100,25 +113,26 @@ def paths() -> tuple[str, str]:
     return espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
 
 
-_private: dict[int, str] = {}
+_private: dict[tuple[int, str], str] = {}
 
 
-def _private_library() -> str:
-    """Path of this process's own copy of libespeak-ng (made on first use, removed at exit)."""
-    pid = os.getpid()
-    if pid not in _private:
+def _private_library(role: str = "session") -> str:
+    """Path of this process's own copy of libespeak-ng for ``role`` (made on first use, removed at
+    exit): ``session`` for :func:`session`, ``state`` for the restorable copy."""
+    key = (os.getpid(), role)
+    if key not in _private:
         src = paths()[0]
-        d = tempfile.mkdtemp(prefix="synthkit-espeak-")
+        d = tempfile.mkdtemp(prefix=f"synthkit-espeak-{role}-")
         dst = os.path.join(d, os.path.basename(src))
         shutil.copyfile(src, dst)
         atexit.register(shutil.rmtree, d, True)
-        _private[pid] = dst
-    return _private[pid]
+        _private[key] = dst
+    return _private[key]
 
 
 def is_loaded() -> bool:
     """Whether this process's copy of the library is currently mapped (it should not be between renders)."""
-    path = _private.get(os.getpid())
+    path = _private.get((os.getpid(), "session"))
     if not path:
         return False
     with open("/proc/self/maps", encoding="utf-8", errors="replace") as f:
@@ -227,22 +241,88 @@ class _Session:
         return voices
 
 
+def _initialize(lib: ctypes.CDLL, ipa_events: bool) -> None:
+    data_path = paths()[1]
+    opts = _INIT_DONT_EXIT | _INIT_PHONEME_EVENTS | (_INIT_PHONEME_IPA if ipa_events else 0)
+    sr = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data_path.encode("utf-8"), opts)
+    if sr != ESPEAK_SAMPLE_RATE:
+        raise RuntimeError(f"espeak-ng failed to initialize (returned {sr}) with data at {data_path}")
+
+
 @contextmanager
 def session(ipa_events: bool = True) -> Iterator[_Session]:
     """Load libespeak-ng afresh, initialize it, yield it, then terminate and unload it."""
-    data_path = paths()[1]
     with _lock:
         lib = ctypes.CDLL(_private_library())
         try:
-            opts = _INIT_DONT_EXIT | _INIT_PHONEME_EVENTS | (_INIT_PHONEME_IPA if ipa_events else 0)
-            sr = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data_path.encode("utf-8"), opts)
-            if sr != ESPEAK_SAMPLE_RATE:
-                raise RuntimeError(f"espeak-ng failed to initialize (returned {sr}) with data at {data_path}")
+            _initialize(lib, ipa_events)
             s = _Session(lib)
             yield s
         finally:
             lib.espeak_Terminate()
             _ctypes.dlclose(lib._handle)
+
+
+class _Pristine:
+    """The restorable copy (:mod:`synthkit.tts.espeak_state`) and the session on it."""
+
+    def __init__(self) -> None:
+        path = _private_library("state")
+        self.copy = espeak_state.Restorable(path, espeak_state.read_layout(path))
+        _initialize(self.copy.lib, True)
+        self.session = _Session(self.copy.lib)
+        self.copy.snapshot()
+
+    def synthesize(self, text: str, ident: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool,
+                   seed: int) -> Rendering:
+        with self.copy.lock:
+            self.copy.restore()
+            return self.session.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
+
+
+#: Set to 1 to load a fresh library for every clip (the slower mechanism; same audio).
+RELOAD_ENV = "SYNTHKIT_ESPEAK_RELOAD"
+#: Rendered fresh and after another clip by the restorable copy, to check it before use.
+_PROBE = ("Habari ya asubuhi, rafiki yangu; 1998.", "sw+m3", 160, 60, 40)
+_OTHER = ("Something else entirely, said twice as fast.", "en+klatt", 320, 90, 80)
+_pristine: dict[int, _Pristine | None] = {}
+
+
+def _pristine_copy() -> _Pristine | None:
+    """This process's restorable copy, set up and checked on first use; None where it cannot be used."""
+    pid = os.getpid()
+    if pid not in _pristine:
+        _pristine[pid] = None
+        if os.environ.get(RELOAD_ENV, "") not in ("", "0"):
+            log.debug("libespeak-ng: %s is set; loading a fresh library per clip", RELOAD_ENV)
+            return None
+        try:
+            p = _Pristine()
+            text, voice, *prosody = _PROBE
+            ident = voice_identifier(voice)
+            want = _synthesize_fresh(text, ident, *prosody, False, 0)
+            other, ovoice, *oprosody = _OTHER
+            p.synthesize(other, voice_identifier(ovoice), *oprosody, False, 0)
+            got = p.synthesize(text, ident, *prosody, False, 0)
+            if not np.array_equal(got.samples, want.samples) or got.phonemes != want.phonemes:
+                raise espeak_state.Unsupported("a restored render differs from a fresh library's")
+            _pristine[pid] = p
+            log.debug("libespeak-ng: one copy per process, its state restored before every clip")
+        except (espeak_state.Unsupported, OSError, MemoryError, RuntimeError, ValueError, AttributeError) as exc:
+            log.debug("libespeak-ng: state restore unavailable (%s); loading a fresh library per clip", exc)
+    return _pristine[pid]
+
+
+def reuse_mode() -> str:
+    """How :func:`synthesize` gets a pristine library in this process: ``restore`` (one copy, state
+    written back before every clip) or ``reload`` (a fresh copy per clip)."""
+    return "restore" if _pristine_copy() is not None else "reload"
+
+
+def _synthesize_fresh(text: str, ident: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool,
+                      seed: int) -> Rendering:
+    with session() as s:
+        return s.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
 
 
 def synthesize(
@@ -253,12 +333,16 @@ def synthesize(
     pitch_range: int = 50,
     phoneme_input: bool = False,
     seed: int = 0,
+    fresh: bool = False,
 ) -> Rendering:
     """Render ``text`` (or ``[[mnemonics]]`` with ``phoneme_input``) with an espeak-ng voice such as
-    ``"sw"`` or ``"sw+f2"``. The result depends only on the arguments."""
+    ``"sw"`` or ``"sw+f2"``. The result depends only on the arguments. ``fresh`` loads a fresh copy of
+    the library for this render even where the restorable copy is available (for comparisons)."""
     ident = voice_identifier(voice)  # outside the session: it may need a session of its own
-    with session() as s:
-        return s.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
+    pristine = None if fresh else _pristine_copy()
+    if pristine is None:
+        return _synthesize_fresh(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
+    return pristine.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
 
 
 @lru_cache(maxsize=1)
