@@ -34,6 +34,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -189,10 +190,18 @@ class _Session:
     def synthesize(
         self, text: str, voice: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool, seed: int
     ) -> Rendering:
-        self._chunks.clear()
-        self._phonemes.clear()
+        self.begin(voice, seed)
+        return self.speak(text, rate, pitch, pitch_range, phoneme_input)
+
+    def begin(self, voice: str, seed: int) -> None:
+        """The first calls of a render: the random seed, then the voice."""
         self.lib.espeak_ng_SetRandSeed(ctypes.c_long(seed))
         self.set_voice(voice)
+
+    def speak(self, text: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool) -> Rendering:
+        """The rest of a render (after :meth:`begin`): prosody, then the text."""
+        self._chunks.clear()
+        self._phonemes.clear()
         for param, value in ((_PARAM_RATE, rate), (_PARAM_PITCH, pitch), (_PARAM_RANGE, pitch_range)):
             self.lib.espeak_SetParameter(param, int(value), 0)
         data = text.encode("utf-8") + b"\0"
@@ -264,7 +273,15 @@ def session(ipa_events: bool = True) -> Iterator[_Session]:
 
 
 class _Pristine:
-    """The restorable copy (:mod:`synthkit.tts.espeak_state`) and the session on it."""
+    """The restorable copy (:mod:`synthkit.tts.espeak_state`) and the session on it.
+
+    A render is the calls a fresh library would get: seed and voice (:meth:`_Session.begin`), then
+    prosody and text. The state after the first two depends only on (seed, voice), so it is captured
+    once per voice and restored directly, instead of restoring the initial state and reading the
+    voice and its dictionary files again for every clip."""
+
+    #: Voices whose state is kept (about 0.2-0.3 MB each); the least recently used one goes first.
+    MAX_VOICES = 128
 
     def __init__(self) -> None:
         path = _private_library("state")
@@ -272,12 +289,26 @@ class _Pristine:
         _initialize(self.copy.lib, True)
         self.session = _Session(self.copy.lib)
         self.copy.snapshot()
+        self.voices: OrderedDict[tuple[str, int], espeak_state.Saved] = OrderedDict()
 
     def synthesize(self, text: str, ident: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool,
                    seed: int) -> Rendering:
+        key = (ident, seed)
         with self.copy.lock:
-            self.copy.restore()
-            return self.session.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
+            saved = self.voices.get(key)
+            if saved is not None:
+                self.copy.restore(saved)
+                self.voices.move_to_end(key)
+            else:
+                self.copy.restore()
+                self.session.begin(ident, seed)
+                try:
+                    self.voices[key] = self.copy.capture()
+                except espeak_state.Unsupported:
+                    pass  # (the voice did not fit the arena) restore the initial state for it every time
+                if len(self.voices) > self.MAX_VOICES:
+                    self.voices.popitem(last=False)
+            return self.session.speak(text, rate, pitch, pitch_range, phoneme_input)
 
 
 #: Set to 1 to load a fresh library for every clip (the slower mechanism; same audio).
@@ -302,10 +333,11 @@ def _pristine_copy() -> _Pristine | None:
             ident = voice_identifier(voice)
             want = _synthesize_fresh(text, ident, *prosody, False, 0)
             other, ovoice, *oprosody = _OTHER
-            p.synthesize(other, voice_identifier(ovoice), *oprosody, False, 0)
-            got = p.synthesize(text, ident, *prosody, False, 0)
-            if not np.array_equal(got.samples, want.samples) or got.phonemes != want.phonemes:
-                raise espeak_state.Unsupported("a restored render differs from a fresh library's")
+            for _ in range(2):  # the voice's state captured, then restored
+                p.synthesize(other, voice_identifier(ovoice), *oprosody, False, 0)
+                got = p.synthesize(text, ident, *prosody, False, 0)
+                if not np.array_equal(got.samples, want.samples) or got.phonemes != want.phonemes:
+                    raise espeak_state.Unsupported("a restored render differs from a fresh library's")
             _pristine[pid] = p
             log.debug("libespeak-ng: one copy per process, its state restored before every clip")
         except (espeak_state.Unsupported, OSError, MemoryError, RuntimeError, ValueError, AttributeError) as exc:

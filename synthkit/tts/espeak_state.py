@@ -37,6 +37,7 @@ import ctypes
 import logging
 import mmap
 import os
+import platform
 import struct
 import threading
 from dataclasses import dataclass
@@ -49,7 +50,6 @@ ARENA_BYTES = 64 << 20
 #: Arena memory above this many bytes used by one clip is handed back to the kernel (madvise)
 #: instead of zeroed in place, so a long clip does not keep its pages.
 _ZERO_IN_PLACE = 1 << 20
-_ALIGN = 16
 _PAGE = mmap.PAGESIZE
 
 #: ELF machine -> (R_*_GLOB_DAT, R_*_JUMP_SLOT) relocation types.
@@ -156,46 +156,107 @@ _Calloc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t)
 _Realloc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
 _Strdup = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
 
+#: ``malloc`` in x86-64 machine code: the same bump allocation as :meth:`Arena._make_callbacks`'s
+#: ``malloc``, without a call into Python (espeak-ng allocates about 100 blocks per clip; each Python
+#: callback costs a few microseconds and evicts espeak-ng's working set from the CPU caches).
+#: ``STATE`` is the address of the allocator's state: top, end, the Python allocator (for a full arena).
+#:
+#:     endbr64
+#:     movabs rcx, STATE
+#:     mov    rdx, [rcx]          ; top
+#:     lea    rax, [rdi + 31]     ; n + header (16) + 15, rounded down to 16 below
+#:     cmp    rax, rdi
+#:     jb     slow                ; n close to 2**64
+#:     and    rax, -16
+#:     add    rax, rdx            ; new top
+#:     jc     slow
+#:     cmp    rax, [rcx + 8]
+#:     ja     slow                ; past the end of the arena
+#:     mov    [rcx], rax
+#:     sub    rax, rdx
+#:     mov    [rdx], rax          ; header: the block's size, header included
+#:     lea    rax, [rdx + 16]
+#:     ret
+#: slow:
+#:     jmp    [rcx + 16]          ; the Python allocator, with the same argument
+_X86_64_MALLOC = bytes.fromhex(
+    "f30f1efa48b9{state}488b11488d471f4839f8721d4883e0f04801d07214483b4108770e4889014829d0488902"
+    "488d4210c3ff6110".replace("{state}", "00" * 8))
+_X86_64_STATE_AT = 6  # offset of STATE's 8 bytes in the code
+_HEADER = 16  # bytes before every block: its size (header included), for realloc
+
 
 def _libc():
-    libc = ctypes.CDLL(None)
+    libc = ctypes.CDLL(None, use_errno=True)
     libc.malloc.restype = ctypes.c_void_p
     libc.malloc.argtypes = [ctypes.c_size_t]
     libc.free.argtypes = [ctypes.c_void_p]
     libc.free.restype = None
+    libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     return libc
 
 
 class Arena:
-    """A bump allocator over a private anonymous mapping, with a snapshot of its used part."""
+    """A bump allocator over a private anonymous mapping, with a snapshot of its used part.
 
-    def __init__(self, size: int = ARENA_BYTES) -> None:
+    Every block has a 16-byte header holding its size; memory above ``top`` is always zero (what a
+    restore leaves), so the state of the allocator is ``top`` and the arena's bytes."""
+
+    def __init__(self, size: int = ARENA_BYTES, native: bool = True) -> None:
         self._map = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         self._view = ctypes.c_char.from_buffer(self._map)
         self.base = ctypes.addressof(self._view)
         self.end = self.base + size
-        self.top = self.base  # next free byte; everything above it is zero
-        self.sizes: dict[int, int] = {}  # block -> capacity (for realloc)
+        self._words = (ctypes.c_uint64 * (size // 8)).from_address(self.base)
+        self._st = (ctypes.c_uint64 * 3)(self.base, self.end, 0)  # top, end, Python malloc (see above)
         self.foreign: dict[int, int] = {}  # blocks from libc malloc when the arena was full -> size
         self._libc = _libc()
-        self._snap: bytes = b""  # the used part, where it is written back by copying
+        self._snap: bytes = b""  # the snapshot's pages
         self._snap_top = self._snap_end = self.base
-        self._snap_sizes: dict[int, int] = {}
+        self._mapped = False  # whether the snapshot's pages are a private mapping of a copy
         self.callbacks = self._make_callbacks()
+        self._st[2] = ctypes.cast(self.callbacks["malloc"], ctypes.c_void_p).value
+        self._code = self._native_malloc() if native else None
+        if self._code is not None:
+            self.fast_malloc = ctypes.addressof(ctypes.c_char.from_buffer(self._code))
+
+    @property
+    def top(self) -> int:
+        """Next free byte."""
+        return self._st[0]
+
+    @property
+    def native(self) -> bool:
+        """Whether ``malloc`` runs as machine code (else every allocation calls into Python)."""
+        return self._code is not None
+
+    def _native_malloc(self) -> mmap.mmap | None:
+        if platform.machine().lower() not in ("x86_64", "amd64"):
+            return None
+        code = bytearray(_X86_64_MALLOC)
+        code[_X86_64_STATE_AT:_X86_64_STATE_AT + 8] = ctypes.addressof(self._st).to_bytes(8, "little")
+        page = mmap.mmap(-1, _PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        page.write(bytes(code))
+        addr = ctypes.addressof(ctypes.c_char.from_buffer(page))
+        if self._libc.mprotect(addr, _PAGE, mmap.PROT_READ | mmap.PROT_EXEC) != 0:
+            log.debug("libespeak-ng arena: no executable page (%s); malloc calls into Python",
+                      os.strerror(ctypes.get_errno()))
+            return None
+        return page
 
     # -- the allocator (called by libespeak-ng through its GOT) -------------------------------------
     def _make_callbacks(self) -> dict:
-        align = _ALIGN - 1
-        sizes, memmove, memset = self.sizes, ctypes.memmove, ctypes.memset
+        st, words, base = self._st, self._words, self.base
+        memmove, memset = ctypes.memmove, ctypes.memset
 
         def malloc(n: int) -> int:
-            p = self.top
-            end = p + ((n + align) & ~align or _ALIGN)
-            if end > self.end:
+            p = st[0]
+            end = p + ((n + _HEADER + 15) & ~15)
+            if end > st[1]:
                 return self._overflow(n)
-            self.top = end
-            sizes[p] = end - p
-            return p
+            st[0] = end
+            words[(p - base) >> 3] = end - p
+            return p + _HEADER
 
         def calloc(count: int, n: int) -> int:
             total = count * n
@@ -209,16 +270,18 @@ class Arena:
         def realloc(p: int | None, n: int) -> int:
             if not p:
                 return malloc(n)
-            cap = sizes.get(p)
-            if cap is None:
+            if base < p < st[1]:
+                size = words[(p - _HEADER - base) >> 3]
+                cap = size - _HEADER
+                if n <= cap:
+                    return p
+                end = p - _HEADER + ((n + _HEADER + 15) & ~15)
+                if p - _HEADER + size == st[0] and end <= st[1]:  # the last block grows in place
+                    st[0] = end
+                    words[(p - _HEADER - base) >> 3] = end - p + _HEADER
+                    return p
+            else:
                 cap = self.foreign.get(p, 0)
-            elif n <= cap:
-                return p
-            elif p + cap == self.top and p + n <= self.end:  # the last block grows in place
-                end = p + ((n + align) & ~align)
-                self.top = end
-                sizes[p] = end - p
-                return p
             q = malloc(n)
             if q:
                 memmove(q, p, min(cap, n))
@@ -231,10 +294,9 @@ class Arena:
                 memmove(p, s, n)
             return p
 
-        self._fns = {"malloc": malloc, "realloc": realloc}
         return {
-            "malloc": _Malloc(malloc), "_Znwm": _Malloc(malloc), "_Znam": _Malloc(malloc),
-            "calloc": _Calloc(calloc), "realloc": _Realloc(realloc), "strdup": _Strdup(strdup),
+            "malloc": _Malloc(malloc), "calloc": _Calloc(calloc), "realloc": _Realloc(realloc),
+            "strdup": _Strdup(strdup),
         }
 
     def _overflow(self, n: int) -> int:
@@ -246,6 +308,11 @@ class Arena:
         return p
 
     def address(self, name: str) -> int:
+        """The function to put in the GOT slot of the library's import ``name``."""
+        if name in ("malloc", "_Znwm", "_Znam"):
+            if self._code is not None:
+                return self.fast_malloc
+            name = "malloc"
         return ctypes.cast(self.callbacks[name], ctypes.c_void_p).value
 
     # -- snapshot and restore ----------------------------------------------------------------------
@@ -258,55 +325,92 @@ class Arena:
             raise Unsupported("the arena is too small for espeak-ng's initialization")
         self._snap_top = self.top
         self._snap_end = self.base + -(-(self.top - self.base) // _PAGE) * _PAGE
-        self._snap_sizes = dict(self.sizes)
-        self._snap = b""
-        length = self._snap_end - self.base
+        self._snap = ctypes.string_at(self.base, self._snap_end - self.base)
+        self._mapped = False
         try:
             fd = os.memfd_create("synthkit-espeak-arena", os.MFD_CLOEXEC)
         except (AttributeError, OSError):
-            self._snap = ctypes.string_at(self.base, length)
-        else:
-            try:
-                os.ftruncate(fd, length)
-                os.pwrite(fd, ctypes.string_at(self.base, length), 0)
-                libc = self._libc
-                libc.mmap.restype = ctypes.c_void_p
-                libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int,
-                                      ctypes.c_long]
-                got = libc.mmap(self.base, length, mmap.PROT_READ | mmap.PROT_WRITE,
-                                mmap.MAP_PRIVATE | _MAP_FIXED, fd, 0)
-                if got != self.base:
-                    raise Unsupported("cannot map the arena snapshot")
-            finally:
-                os.close(fd)  # the mapping keeps the file
+            return
+        try:
+            os.ftruncate(fd, len(self._snap))
+            os.pwrite(fd, self._snap, 0)
+            libc = self._libc
+            libc.mmap.restype = ctypes.c_void_p
+            libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                  ctypes.c_long]
+            got = libc.mmap(self.base, len(self._snap), mmap.PROT_READ | mmap.PROT_WRITE,
+                            mmap.MAP_PRIVATE | _MAP_FIXED, fd, 0)
+            if got != self.base:
+                raise Unsupported("cannot map the arena snapshot")
+            self._mapped = True
+        finally:
+            os.close(fd)  # the mapping keeps the file
 
-    def restore(self) -> None:
-        if self._snap:
-            ctypes.memmove(self.base, self._snap, len(self._snap))
-        else:
-            self._map.madvise(mmap.MADV_DONTNEED, 0, self._snap_end - self.base)
+    def capture(self) -> ArenaState:
+        """The arena now, as a difference to the snapshot (see :meth:`Restorable.capture`)."""
+        if self.foreign:
+            raise Unsupported("allocations outside the arena cannot be captured")
+        now = ctypes.string_at(self.base, len(self._snap))
+        snap = self._snap
+        pages = tuple((self.base + i, now[i:i + _PAGE]) for i in range(0, len(snap), _PAGE)
+                      if now[i:i + _PAGE] != snap[i:i + _PAGE])
+        tail = ctypes.string_at(self._snap_end, max(0, self.top - self._snap_end))
+        return ArenaState(pages, tail, self.top)
+
+    def restore(self, state: ArenaState | None = None) -> None:
         used_end = self.top
-        n = used_end - self._snap_end
+        if self._mapped:
+            self._map.madvise(mmap.MADV_DONTNEED, 0, len(self._snap))
+        else:
+            ctypes.memmove(self.base, self._snap, len(self._snap))
+        zero_from = self._snap_end
+        if state is None:
+            self._st[0] = self._snap_top
+        else:
+            for addr, page in state.pages:
+                ctypes.memmove(addr, page, _PAGE)
+            ctypes.memmove(self._snap_end, state.tail, len(state.tail))
+            zero_from += len(state.tail)
+            self._st[0] = state.top
+        n = used_end - zero_from
         if n > _ZERO_IN_PLACE:  # hand whole pages back (they read as zero)
-            hi = used_end // _PAGE * _PAGE
-            self._map.madvise(mmap.MADV_DONTNEED, self._snap_end - self.base, hi - self._snap_end)
+            lo, hi = -(-zero_from // _PAGE) * _PAGE, used_end // _PAGE * _PAGE
+            ctypes.memset(zero_from, 0, lo - zero_from)
+            self._map.madvise(mmap.MADV_DONTNEED, lo - self.base, hi - lo)
             ctypes.memset(hi, 0, used_end - hi)
         elif n > 0:
-            ctypes.memset(self._snap_end, 0, n)
-        self.top = self._snap_top
-        self.sizes.clear()
-        self.sizes.update(self._snap_sizes)
+            ctypes.memset(zero_from, 0, n)
         for p in self.foreign:
             self._libc.free(p)
         self.foreign.clear()
 
 
+@dataclass(frozen=True)
+class ArenaState:
+    pages: tuple[tuple[int, bytes], ...]  # snapshot pages that differ: (address, page)
+    tail: bytes  # the arena above the snapshot's pages, up to ``top``
+    top: int
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A state of the library other than the snapshot, to restore instead of it (e.g. right after
+    selecting a voice): its writable data, and its arena as a difference to the snapshot's."""
+
+    data: tuple[bytes, ...]
+    arena: ArenaState
+
+    @property
+    def nbytes(self) -> int:
+        return sum(map(len, self.data)) + len(self.arena.tail) + _PAGE * len(self.arena.pages)
+
+
 class Restorable:
     """A loaded libespeak-ng (``ctypes.CDLL``) whose state can be put back to a snapshot."""
 
-    def __init__(self, path: str, layout: Layout, arena_bytes: int = ARENA_BYTES) -> None:
+    def __init__(self, path: str, layout: Layout, arena_bytes: int = ARENA_BYTES, native: bool = True) -> None:
         self.layout = layout
-        self.arena = Arena(arena_bytes)
+        self.arena = Arena(arena_bytes, native)
         self.lib = ctypes.CDLL(path)
         name, addr = layout.anchor
         self.base = ctypes.cast(getattr(self.lib, name), ctypes.c_void_p).value - addr
@@ -319,10 +423,18 @@ class Restorable:
         self.lock = threading.Lock()
 
     def snapshot(self) -> None:
+        """Take the snapshot that :meth:`restore` puts back (once, right after initialization)."""
         self._state = [(self.base + a, ctypes.string_at(self.base + a, n)) for a, n in self.layout.state]
         self.arena.snapshot()
 
-    def restore(self) -> None:
-        for addr, saved in self._state:
-            ctypes.memmove(addr, saved, len(saved))
-        self.arena.restore()
+    def capture(self) -> Saved:
+        """The library's state now, to :meth:`restore` later instead of the snapshot. Raises
+        :class:`Unsupported` when part of it lies outside the arena."""
+        return Saved(tuple(ctypes.string_at(addr, len(b)) for addr, b in self._state), self.arena.capture())
+
+    def restore(self, saved: Saved | None = None) -> None:
+        """Put the library back into the snapshot's state (or into a :meth:`capture`'d one)."""
+        for (addr, snap), data in zip(self._state, saved.data if saved else (None,) * len(self._state)):
+            b = snap if data is None else data
+            ctypes.memmove(addr, b, len(b))
+        self.arena.restore(saved.arena if saved else None)
