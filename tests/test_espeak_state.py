@@ -1,7 +1,9 @@
 """One libespeak-ng per process, its state restored before every clip (synthkit.tts.espeak_state):
 every clip equals a freshly loaded library's, whatever was rendered before it."""
 
+import ctypes
 import logging
+import platform
 import shutil
 
 import numpy as np
@@ -49,6 +51,9 @@ def test_restored_renders_equal_fresh_ones_in_any_order(fresh):
     for order in (range(len(CASES)), reversed(range(len(CASES))), [3, 0, 5, 0, 2, 1, 4, 3]):
         for i in order:
             assert _same(_render(CASES[i]), fresh[i]), CASES[i]
+    # repeated voices started from their captured state (seed and voice set), not from the snapshot
+    voices = espeak_lib._pristine_copy().voices
+    assert all((espeak_lib.voice_identifier(c[1]), 0) in voices for c in CASES)
 
 
 def test_without_restore_state_leaks():
@@ -158,3 +163,45 @@ def test_reload_can_be_forced(monkeypatch):
     monkeypatch.setenv(espeak_lib.RELOAD_ENV, "1")
     monkeypatch.setattr(espeak_lib, "_pristine", {})
     assert espeak_lib.reuse_mode() == "reload"
+
+
+def test_native_malloc_bumps_aligned_blocks_and_overflows_to_libc():
+    arena = espeak_state.Arena(1 << 16)
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        assert arena.native
+    malloc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_size_t)(arena.address("malloc"))
+    realloc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)(arena.address("realloc"))
+    blocks = [malloc(n) for n in (1, 0, 24, 100, 4096)]
+    assert all(b % 16 == 0 and arena.base < b < arena.end for b in blocks)
+    assert blocks == sorted(blocks) and len(set(blocks)) == len(blocks)
+    # each block's header holds its size (header included), so realloc can copy it
+    assert [ctypes.c_uint64.from_address(b - 16).value for b in blocks] == [32, 16, 48, 128, 4112]
+    ctypes.memmove(blocks[3], b"x" * 100, 100)
+    moved = realloc(blocks[3], 300)
+    assert ctypes.string_at(moved, 100) == b"x" * 100 and moved > blocks[4]
+    grown = realloc(moved, 1000)  # the last block grows where it is
+    assert grown == moved and arena.top == moved - 16 + 1024
+    assert not arena.foreign
+    big = malloc(1 << 17)  # does not fit: libc's malloc, freed at the next restore
+    assert big and big in arena.foreign and not arena.base <= big < arena.end
+
+
+@pytest.mark.parametrize("memfd", [True, False])
+def test_python_allocator_renders_the_same(fresh, tmp_path, monkeypatch, memfd):
+    """The allocator without machine code (other CPUs, no executable memory) gives the same clips;
+    so does restoring the arena by copying where no memory file can be made."""
+    if not memfd:
+        monkeypatch.delattr("os.memfd_create")
+    path = tmp_path / "libespeak-ng.so"
+    shutil.copyfile(espeak_lib.paths()[0], path)
+    r = espeak_state.Restorable(str(path), espeak_state.read_layout(str(path)), native=False)
+    assert not r.arena.native
+    espeak_lib._initialize(r.lib, True)
+    session = espeak_lib._Session(r.lib)
+    r.snapshot()
+    assert r.arena._mapped == memfd
+    for i in (2, 0, 5, 0):
+        text, voice, rate, pitch, prange, ph = CASES[i]
+        r.restore()
+        got = session.synthesize(text, espeak_lib.voice_identifier(voice), rate, pitch, prange, ph, 0)
+        assert _same(got, fresh[i])

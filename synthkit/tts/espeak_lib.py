@@ -105,6 +105,7 @@ _Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 _lock = threading.Lock()
 
 
+@lru_cache(maxsize=1)
 def paths() -> tuple[str, str]:
     """(library path, data path) of the espeak-ng shipped in ``espeakng-loader``."""
     try:
