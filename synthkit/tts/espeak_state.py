@@ -51,6 +51,8 @@ ARENA_BYTES = 64 << 20
 #: instead of zeroed in place, so a long clip does not keep its pages.
 _ZERO_IN_PLACE = 1 << 20
 _PAGE = mmap.PAGESIZE
+#: Clips whose written pages are noted, to copy those back instead of dropping them (see Arena._revert).
+_LEARN_CLIPS = 8
 
 #: ELF machine -> (R_*_GLOB_DAT, R_*_JUMP_SLOT) relocation types.
 _GOT_RELOCS = {62: (6, 7), 183: (1025, 1026)}  # EM_X86_64, EM_AARCH64
@@ -214,6 +216,9 @@ class Arena:
         self._snap: bytes = b""  # the snapshot's pages
         self._snap_top = self._snap_end = self.base
         self._mapped = False  # whether the snapshot's pages are a private mapping of a copy
+        self._runs: list[tuple[int, int, bool]] = []  # (offset, length, copied back) of those pages
+        self._hot: set[int] = set()  # offsets of pages clips wrote
+        self._learn = _LEARN_CLIPS
         self.callbacks = self._make_callbacks()
         self._st[2] = ctypes.cast(self.callbacks["malloc"], ctypes.c_void_p).value
         self._code = self._native_malloc() if native else None
@@ -343,6 +348,7 @@ class Arena:
             if got != self.base:
                 raise Unsupported("cannot map the arena snapshot")
             self._mapped = True
+            self._runs = [(0, len(self._snap), False)]
         finally:
             os.close(fd)  # the mapping keeps the file
 
@@ -357,12 +363,39 @@ class Arena:
         tail = ctypes.string_at(self._snap_end, max(0, self.top - self._snap_end))
         return ArenaState(pages, tail, self.top)
 
+    def _revert(self) -> None:
+        """Put the snapshot's pages back. Pages clips write every time (espeak-ng's audio buffer)
+        are copied back — they stay private and never fault again; the rest are dropped, so that
+        the few a clip happened to write revert to the snapshot file (pages nobody wrote cost
+        nothing). Which pages are which is learned from the first clips (:data:`_LEARN_CLIPS`);
+        either way every page ends up as in the snapshot."""
+        if not self._mapped:
+            ctypes.memmove(self.base, self._snap, len(self._snap))
+            return
+        if self._learn:
+            now, snap = ctypes.string_at(self.base, len(self._snap)), self._snap
+            dirty = {i for i in range(0, len(snap), _PAGE) if now[i:i + _PAGE] != snap[i:i + _PAGE]}
+            if dirty:
+                self._hot |= dirty
+                self._learn -= 1
+                self._runs = []
+                for i in range(0, len(snap), _PAGE):
+                    h = i in self._hot
+                    if self._runs and self._runs[-1][2] == h:
+                        off, length, _ = self._runs[-1]
+                        self._runs[-1] = (off, length + _PAGE, h)
+                    else:
+                        self._runs.append((i, _PAGE, h))
+        snap_addr = ctypes.cast(ctypes.c_char_p(self._snap), ctypes.c_void_p).value
+        for off, length, hot in self._runs:
+            if hot:
+                ctypes.memmove(self.base + off, snap_addr + off, length)
+            else:
+                self._map.madvise(mmap.MADV_DONTNEED, off, length)
+
     def restore(self, state: ArenaState | None = None) -> None:
         used_end = self.top
-        if self._mapped:
-            self._map.madvise(mmap.MADV_DONTNEED, 0, len(self._snap))
-        else:
-            ctypes.memmove(self.base, self._snap, len(self._snap))
+        self._revert()
         zero_from = self._snap_end
         if state is None:
             self._st[0] = self._snap_top
