@@ -1,6 +1,6 @@
 """Intelligibility, naturalness and speed of every renderer, side by side in one run.
 
-    nice -n 10 .venv/bin/python bench/bench_renderers.py [--sentences 25] [--styles all|jm_kumo]
+    nice -n 10 .venv/bin/python bench/bench_renderers.py [--sentences 20] [--extra]
 
 On sentences written for this benchmark (below; not the test data), each renderer makes one rendition
 per sentence with ``synthkit synth --workers 2 --augment none`` (its own sampled voice/prosody), and
@@ -12,10 +12,12 @@ every clip is scored with real weights:
 * speed — real-time factor of the whole command on 2 worker processes (wall seconds per second of
   audio made, including start-up and model loading in each worker), and its ratio to espeak-ng's.
 
-English: espeak-ng ``en-us``, Piper ``en_US-joe-medium``, Kokoro (each style). Swahili: espeak-ng's own
-``sw``; through donors: espeak-ng's best-ranked non-Swahili voices (``synthkit donors`` on the same
-text), Kokoro, Piper; and Kokoro reading Swahili IPA directly (``--backend kokoro``: symbols written in
-its notation, no feature mapping). Writes its section of BENCHMARKS.md.
+English: espeak-ng ``en-us``, Piper ``en_US-joe-medium``, Kokoro (one run with its five styles as
+speakers, each sentence one style; reported overall and per style). Swahili: espeak-ng's own ``sw``;
+through donors: espeak-ng's best-ranked non-Swahili voices (``synthkit donors`` on the same text),
+Kokoro ``jm_kumo``, Piper; with ``--extra`` also Kokoro's five styles as donors and Kokoro reading
+Swahili IPA directly (``--backend kokoro``: symbols written in its notation, no feature mapping).
+Writes its section of BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -104,31 +106,35 @@ def espeak_donors(text: Path, n: int) -> list[str]:
     return [s.voice for s in ranked if s.voice != own][:n]
 
 
-def score(out: Path, language: str, asr, mos) -> dict:
+def score(out: Path, language: str, asr, mos) -> list[tuple[str, float, float]]:
+    """(voice, CER, DNSMOS OVRL) per clip."""
     from synthkit.audio import load
     from synthkit.manifest import read_manifest
     from synthkit.quality.asr import cer
 
-    cers, ovrl = [], []
+    out_rows = []
     for r in read_manifest(out / "manifest.jsonl"):
         x, sr = load(r.audio_path(out), 16000)
-        cers.append(cer(asr.transcribe(x, sr, language), r.text, language))
-        ovrl.append(mos.predict(x, sr)["dnsmos_ovrl"])
+        out_rows.append((str(r.get("voice")), cer(asr.transcribe(x, sr, language), r.text, language),
+                         mos.predict(x, sr)["dnsmos_ovrl"]))
+    return out_rows
+
+
+def summarize(clips: list[tuple[str, float, float]]) -> dict:
+    cers, ovrl = [c for _, c, _ in clips], [o for *_, o in clips]
     return {"cer_mean": statistics.mean(cers), "cer_median": statistics.median(cers), "ovrl": statistics.mean(ovrl),
             "clips": len(cers)}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sentences", type=int, default=25)
-    ap.add_argument("--styles", default="all", help="Kokoro styles for English: all, or one name")
+    ap.add_argument("--sentences", type=int, default=20)
+    ap.add_argument("--extra", action="store_true", help="also Kokoro's 5 styles as Swahili donors, and Kokoro "
+                    "reading Swahili IPA without mapping")
     args = ap.parse_args()
     from synthkit import models
     from synthkit.quality.asr import FasterWhisper
     from synthkit.quality.mos import Dnsmos
-    from synthkit.tts.kokoro import parse
-
-    styles = parse(None)[1] if args.styles == "all" else (args.styles,)
     load_before = os.getloadavg()
     t_start = time.time()
     with tempfile.TemporaryDirectory() as tmp:
@@ -140,19 +146,20 @@ def main() -> None:
         sides = [("English", "en", "espeak-ng en-us", ["--lang", "en-us", "--text", str(en)]),
                  ("English", "en", "Piper en_US-joe-medium", ["--lang", "en-us", "--text", str(en), "--backend",
                                                              "piper:en_US-joe-medium"])]
-        sides += [("English", "en", f"Kokoro {s}", ["--lang", "en-us", "--text", str(en), "--backend", f"kokoro:{s}"])
-                  for s in styles]
+        sides += [("English", "en", "Kokoro, 5 styles", ["--lang", "en-us", "--text", str(en), "--backend", "kokoro"])]
         sides += [("Swahili", "sw", "espeak-ng sw (own voice)", ["--lang", "sw", "--text", str(sw)])]
         sides += [("Swahili", "sw", f"donor espeak-ng {d} (rank {i + 1})", ["--lang", "sw", "--text", str(sw),
                                                                           "--donor", d])
                   for i, d in enumerate(donors)]
         sides += [("Swahili", "sw", "donor Kokoro jm_kumo", ["--lang", "sw", "--text", str(sw), "--donor",
                                                               "kokoro:jm_kumo"]),
-                  ("Swahili", "sw", "donor Kokoro, 5 styles", ["--lang", "sw", "--text", str(sw), "--donor", "kokoro"]),
                   ("Swahili", "sw", "donor Piper en_US-joe-medium", ["--lang", "sw", "--text", str(sw), "--donor",
-                                                                     "piper:en_US-joe-medium"]),
-                  ("Swahili", "sw", "Kokoro jm_kumo reading sw IPA (no mapping)",
-                   ["--lang", "sw", "--text", str(sw), "--backend", "kokoro:jm_kumo"])]
+                                                                     "piper:en_US-joe-medium"])]
+        if args.extra:
+            sides += [("Swahili", "sw", "donor Kokoro, 5 styles", ["--lang", "sw", "--text", str(sw), "--donor",
+                                                                    "kokoro"]),
+                      ("Swahili", "sw", "Kokoro jm_kumo reading sw IPA (no mapping)",
+                       ["--lang", "sw", "--text", str(sw), "--backend", "kokoro:jm_kumo"])]
         env = python_env()
         made = []
         for i, (language, code, name, a) in enumerate(sides):
@@ -167,10 +174,15 @@ def main() -> None:
         asr = FasterWhisper(str(models.folder("whisper-base")), threads=2)
         mos = Dnsmos()
         results = []
+        per_style = []
         for language, code, name, out, wall, audio, peak in made:
-            s = score(out, code, asr, mos)
+            clips = score(out, code, asr, mos)
+            s = summarize(clips)
             results.append((language, name, s, wall / audio, audio, peak))
             print(f"{name}: {s}", file=sys.stderr)
+            if name.startswith("Kokoro, 5 styles"):
+                for style in sorted({v for v, *_ in clips}):
+                    per_style.append((style, summarize([c for c in clips if c[0] == style])))
     load_after = os.getloadavg()
     base = {lang: next(rtf for lg, n, _, rtf, _, _ in results if lg == lang and n.startswith("espeak-ng"))
             for lang in ("English", "Swahili")}
@@ -183,8 +195,11 @@ def main() -> None:
     neural = [(n, s["cer_mean"]) for lg, n, s, *_ in results if lg == "Swahili" and n.startswith("donor") and
               ("Kokoro" in n or "Piper" in n)]
     best = min(neural, key=lambda x: x[1])
+    styles = ["| Kokoro style (English) | clips | CER, mean | median | DNSMOS OVRL |", "|---|---|---|---|---|"]
+    styles += [f"| {st} | {s['clips']} | {s['cer_mean']:.3f} | {s['cer_median']:.3f} | {s['ovrl']:.2f} |"
+               for st, s in per_style]
     verdict = (f"Target (a neural donor renders Swahili more intelligibly than espeak-ng's own Swahili voice): "
-               f"{'met' if best[1] < sw_own else 'NOT met'} — best neural donor {best[0]} at CER {best[1]:.3f} vs "
+               f"{'met' if best[1] < sw_own else 'NOT met'} — the best neural donor ({best[0]}) at CER {best[1]:.3f} vs "
                f"espeak-ng sw at {sw_own:.3f}.")
     body = "\n".join([
         "## renderers side by side: intelligibility, naturalness, speed (`bench/bench_renderers.py`)",
@@ -196,11 +211,16 @@ def main() -> None:
         "language forced to the text's, against the sentence, normalized per language. OVRL: DNSMOS P.835 "
         "(1-5, higher is better). RTF: wall seconds of `synthkit synth --workers 2 --augment none` (start-up, "
         "model loading in both workers, G2P, writing WAVs) per second of audio made; the ratio to espeak-ng's "
-        "in the same language is what to read on a loaded machine. Donors are rendered from Swahili IPA mapped "
+        "in the same language is what to read on a loaded machine, and even it moves with the load (the runs are "
+        "sequential, minutes apart). Donors are rendered from Swahili IPA mapped "
         "onto the donor's inventory by articulatory features (`--donor`); espeak-ng donors are the best-ranked "
         f"non-Swahili voices of `synthkit donors` for this text ({', '.join(donors)}).",
         "",
         *rows,
+        "",
+        "The Kokoro English run split by style (each sentence was rendered by one style drawn for it):",
+        "",
+        *styles,
         "",
         verdict,
     ])

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import SynthkitError
 from .text.inventory import TargetInventory
-from .text.mapping import Mapper, load_overrides
+from .text.mapping import Mapper, UnrenderableOverride, load_overrides
 from .tts.espeak_phonemes import Inventory
 
 WORST_N = 3
@@ -69,10 +69,15 @@ def score_donor(target: TargetInventory, inv: Inventory, overrides_path: str | P
 
 
 def rank_donors(target: TargetInventory, voices: list[str] | None = None, include_constructed: bool = False,
-                overrides_path: str | Path | None = None, extra: Sequence[Inventory] = ()) -> list[DonorScore]:
+                overrides_path: str | Path | None = None, extra: Sequence[Inventory] = (),
+                skipped: list[tuple[str, str]] | None = None) -> list[DonorScore]:
     """Score every backend's donor voices (:func:`synthkit.tts.backends.donor_candidates`: espeak-ng's
     voices and the installed neural voices), or only ``voices`` (``--donor`` names; ``[]`` for none),
-    and the ``extra`` donors (e.g. a coqui phoneme model) for ``target``; best first."""
+    and the ``extra`` donors (e.g. a coqui phoneme model) for ``target``; best first.
+
+    With ``skipped`` (a list), a donor that cannot render a line of ``overrides_path`` (e.g. a global
+    override to a segment one voice lacks) is left out and ``(voice, reason)`` appended, so the others
+    are still ranked; without it, that raises :class:`~synthkit.text.mapping.UnrenderableOverride`."""
     from .tts import backends
 
     if target.tokens == 0:
@@ -82,7 +87,17 @@ def rank_donors(target: TargetInventory, voices: list[str] | None = None, includ
     else:
         chosen = backends.donor_candidates(include_constructed)
     chosen = list({inv.voice: inv for inv in [*chosen, *extra]}.values())  # a donor named twice counts once
-    scores = [score_donor(target, inv, overrides_path) for inv in chosen]
+    scores = []
+    for inv in chosen:
+        try:
+            scores.append(score_donor(target, inv, overrides_path))
+        except UnrenderableOverride as exc:
+            if skipped is None:
+                raise
+            skipped.append((inv.voice, str(exc)))
+    if chosen and not scores:
+        raise SynthkitError(f"no donor can render the mapping overrides in {overrides_path} "
+                            f"(first: {skipped[0][1] if skipped else '?'})")
     from .text.mapping import save_feature_cache
 
     save_feature_cache()

@@ -73,13 +73,14 @@ def espeak_languages() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def epitran_codes() -> tuple[str, ...]:
-    """Every epitran map code (``xxx-Scrp[-variant]``) in the installed epitran."""
-    from importlib.util import find_spec
+    """Every epitran map code (``xxx-Scrp[-variant]``) in the installed epitran (found without importing
+    it: importing epitran builds panphon's tables, seconds of work)."""
+    from .checks import module_dir
 
-    spec = find_spec("epitran")  # found, not imported: importing epitran loads pandas (~1 s)
-    if spec is None or not spec.submodule_search_locations:
+    root = module_dir("epitran")
+    if root is None:
         return ()
-    d = Path(list(spec.submodule_search_locations)[0]) / "data" / "map"
+    d = root / "data" / "map"
     return tuple(sorted(p.stem for p in d.glob("*.csv") if p.stem.count("-") >= 1 and len(p.stem.split("-")[0]) == 3))
 
 

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import __version__
-from .audio import DEFAULT_SAMPLE_RATE, float_to_int16, resample, save_wav
+from .audio import DEFAULT_SAMPLE_RATE, float_to_int16, int16_to_float, resample, save_wav
 from .augment import AugmentConfig, Augmenter, load_augment
 from .errors import SynthkitError
 from .languages import LanguageChoice, resolve
@@ -36,8 +38,9 @@ from .tts.base import RenderPlan, Synthesizer
 REJECTS_NAME = "rejects.jsonl"
 RUN_NAME = "run.json"
 WAV_DIR = "wavs"
-#: Format version of run.json / rows written by this module.
-FORMAT = 1
+#: Format version of run.json / rows written by this module. 2: ``text`` is the spoken form
+#: (synthkit.text.verbalize) and ``text_original`` the line as written; a run of format 1 is not resumed.
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,8 @@ class SynthConfig:
 @dataclass(frozen=True)
 class Job:
     line: int
-    source: str  # the line as written
-    text: str  # normalized
+    source: str  # the line as written (the row's text_original)
+    text: str  # the spoken form (the row's text; what the G2P and the voice read)
     words: tuple[tuple[str, ...], ...]  # IPA segments per word, from the G2P
     renditions: tuple[int, ...]
     reject: str | None = None  # why the sentence cannot be used (passed through, so writes stay in order)
@@ -82,6 +85,7 @@ class Summary:
     new_audio_s: float = 0.0
     total_audio_s: float = 0.0
     rejects: int = 0
+    blank_lines: int = 0  # lines of the text file with nothing to say (no rows, no rejects)
     wall_s: float = 0.0
     language: str = ""
     donors: list[str] = field(default_factory=list)
@@ -97,7 +101,8 @@ class Summary:
     def text(self) -> str:
         d = self.to_dict()
         speed = f"{d['audio_s_per_wall_s']:.1f} audio s per wall s" if d["audio_s_per_wall_s"] else "nothing new"
-        out = (f"{self.clips} clips ({d['hours']:.3f} h; {self.new_clips} new), {self.rejects} rejects, "
+        blank = f", {self.blank_lines} blank lines skipped" if self.blank_lines else ""
+        out = (f"{self.clips} clips ({d['hours']:.3f} h; {self.new_clips} new), {self.rejects} rejects{blank}, "
                f"{self.wall_s:.1f} s wall, {speed}")
         if self.donors:
             unmapped = ", ".join(f"{k} ({v})" for k, v in self.unmapped.items()) or "none"
@@ -253,6 +258,7 @@ def prepare(config: SynthConfig) -> Prepared:
         raise SynthkitError(f"--sample-rate {config.sample_rate} is outside 8000-48000 Hz")
     choice = resolve(config.language, config.g2p)
     name, model, donors = _backend(config)
+    backends.get(name).check(model, config, choice)  # cheap checks first: one line now, before the G2P is built
     espeak_tts.check_variants(config.variants)
     make_g2p(choice.g2p)  # fail now, not in a worker, if the G2P cannot be built
     text_sha = _text_sha256(config.text_path)
@@ -355,6 +361,7 @@ class _Worker:
                 rejects.append({"id": uid, "line": job.line, "text": job.source, "reason": str(exc)})
                 continue
             base = {
+                "text_original": job.source,
                 "language": choice.iso639_3,
                 "speaker": voices[k].speaker,
                 "phonemes": ipa.join_words(words),
@@ -384,16 +391,8 @@ def render_clip(row: Utterance, out_dir: Path, synth: Synthesizer, augmenter: Au
 
     With ``records`` the augmentation is replayed from them instead of sampled (see
     :func:`regenerate`). Raises :class:`Rejected` for a clip that cannot be made."""
-    voice = backends.voice_from_row(row.fields)
-    render_text = row.get("render_text") or row.text
-    audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")))
-    if audio.samples.size == 0:
-        raise Rejected("the synthesizer produced no audio")
-    seconds = audio.samples.size / audio.sample_rate
-    if max_seconds is not None and seconds > max_seconds:
-        raise Rejected(f"too long for one clip: {seconds:.1f} s > {max_seconds:g} s")
+    x = _render(row, synth, max_seconds)
     sr = int(row["sample_rate"])
-    x = resample(audio.samples, audio.sample_rate, sr)
     seed = int(row["seed"])
     if records is None:
         x, records = augmenter.apply(x, sr, seed) if augmenter else (x, [])
@@ -405,14 +404,40 @@ def render_clip(row: Utterance, out_dir: Path, synth: Synthesizer, augmenter: Au
     return row.with_fields(duration=pcm.size / sr, augment=records, synthkit_version=__version__)
 
 
-def regenerate(row: Utterance, out_path: str | os.PathLike) -> Path:
+def _render(row: Utterance, synth: Synthesizer, max_seconds: float | None = None) -> np.ndarray:
+    """The row's rendering, resampled to its ``sample_rate``, before any augmentation."""
+    voice = backends.voice_from_row(row.fields)
+    render_text = row.get("render_text") or row.text
+    audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")))
+    if audio.samples.size == 0:
+        raise Rejected("the synthesizer produced no audio")
+    seconds = audio.samples.size / audio.sample_rate
+    if max_seconds is not None and seconds > max_seconds:
+        raise Rejected(f"too long for one clip: {seconds:.1f} s > {max_seconds:g} s")
+    return resample(audio.samples, audio.sample_rate, int(row["sample_rate"]))
+
+
+def render_unaugmented(row: Utterance, synth: Synthesizer | None = None) -> tuple[np.ndarray, int]:
+    """``(samples, sample_rate)`` of the row's clip as rendered, without its recorded augmentation: what
+    :func:`regenerate` with ``augment=False`` writes, as float32 read back from 16-bit PCM. The quality
+    scorer judges intelligibility on it (see :mod:`synthkit.quality.metrics`). ``synth``: the row's
+    backend, when the caller keeps one."""
+    if row.get("backend") not in backends.BACKENDS:
+        raise SynthkitError(f"row {row.id}: re-rendering clips of backend {row.get('backend')!r} is not supported")
+    x = _render(row, synth or backends.for_row(row.fields))
+    return int16_to_float(float_to_int16(x)), int(row["sample_rate"])
+
+
+def regenerate(row: Utterance, out_path: str | os.PathLike, augment: bool = True) -> Path:
     """Re-make one clip from its manifest row alone (voice, prosody, text, sample rate, and the
-    recorded augmentation values) and write it to ``out_path``. Bit-identical to the original."""
+    recorded augmentation values) and write it to ``out_path``. Bit-identical to the original.
+    ``augment=False``: the rendering without its augmentation (what the quality scorer judges)."""
     if row.get("backend") not in backends.BACKENDS or not backends.get(row["backend"]).reproducible:
         raise SynthkitError(f"row {row.id}: regenerating clips of backend {row.get('backend')!r} is not supported")
     out_path = Path(out_path)
     target = row.with_fields(audio_filepath=str(out_path.resolve()))
-    render_clip(target, out_path.parent, backends.for_row(row.fields), None, None, list(row.get("augment") or []))
+    records = list(row.get("augment") or []) if augment else []
+    render_clip(target, out_path.parent, backends.for_row(row.fields), None, None, records)
     return out_path
 
 
@@ -455,6 +480,11 @@ def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield n, line.rstrip("\r\n")
 
 
+def _count_blank_lines(path: Path) -> int:
+    with open(path, encoding="utf-8-sig") as f:
+        return sum(1 for line in f if not line.strip())
+
+
 def run(prep: Prepared) -> Summary:
     """Make (or finish) the corpus; returns the run summary (also written to ``summary.json``)."""
     cfg = prep.config
@@ -483,7 +513,8 @@ def run(prep: Prepared) -> Summary:
             for n, source, need in pending():
                 # runs in the pool's feeder thread: it only reads, every write happens in this thread
                 try:
-                    text = normalize(source, choice.iso639_3, choice.iso639_1, choice.script, cfg.max_chars)
+                    text = normalize(source, choice.iso639_3, choice.iso639_1, choice.script, cfg.max_chars,
+                                     locale=choice.requested)
                     words = g2p.phonemize(text)
                 except Rejected as exc:
                     yield Job(n, source, "", (), need, reject=str(exc))
@@ -493,6 +524,7 @@ def run(prep: Prepared) -> Summary:
         total = sum(1 for _ in _read_lines(cfg.text_path))
         todo = sum(1 for _ in pending())
         resumed = len(manifest) > 0
+        summary.blank_lines = _count_blank_lines(cfg.text_path)
         bar = _progress(total, cfg.progress)
         bar.update(total - todo)
         costs: list[float] = []

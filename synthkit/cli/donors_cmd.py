@@ -51,11 +51,16 @@ def donors(language, text_path, g2p, mapping, top, include_constructed, extra, a
     if text_path is None:
         raise SynthkitError("--text FILE is required (the target text whose phonemes are mapped)")
     choice, target = inventory_for(language, text_path)
+    skipped: list[tuple[str, str]] = []
     scores = rank_donors(target, include_constructed=include_constructed, overrides_path=mapping,
-                         extra=[_extra_donor(spec, choice) for spec in extra])
+                         extra=[_extra_donor(spec, choice) for spec in extra], skipped=skipped)
+    for voice, why in skipped:
+        click.echo(f"synthkit donors: skipped donor {voice}: {why}", err=True)
     if as_json:
         click.echo(json.dumps({"language": choice.to_dict(), "inventory": target.to_dict(),
-                               "donors": [s.to_dict() for s in scores]}, ensure_ascii=False, indent=2))
+                               "donors": [s.to_dict() for s in scores],
+                               "skipped": [{"voice": v, "reason": why} for v, why in skipped]},
+                              ensure_ascii=False, indent=2))
         return
     click.echo(f"{choice.describe()}; {target.sentences} sentences, {target.tokens} phoneme tokens, "
                f"{len(target.counts)} distinct segments ({target.rejected} sentences rejected)")

@@ -103,6 +103,11 @@ class Backend(Protocol):
     #: Whether a row is re-made bit-identically from its fields (``synthkit regen``).
     reproducible: bool
 
+    def check(self, model: str | None, config: SynthConfig, choice: LanguageChoice) -> None:
+        """Cheap checks before any work (no model loaded, nothing downloaded): e.g. a language no voice
+        of it speaks, or a named model that cannot be had offline. Raises
+        :class:`~synthkit.errors.SynthkitError`."""
+
     def plan(self, model: str | None, config: SynthConfig, choice: LanguageChoice,
              donors: Sequence[str] = ()) -> RenderPlan:
         """Validate ``--backend NAME:MODEL`` (and the ``--donor`` names of this backend) for a run;

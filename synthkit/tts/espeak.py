@@ -129,7 +129,7 @@ class EspeakBackend:
     usage = "espeak"
     reproducible = True
 
-    def plan(self, model, config, choice, donors=()) -> EspeakPlan:
+    def check(self, model, config, choice) -> None:
         from .base import no_references
 
         if model:
@@ -138,6 +138,9 @@ class EspeakBackend:
         if choice.voice is None and not config.donor:
             raise SynthkitError(f"no voice speaks {choice.name} ({choice.iso639_3}); render it through a donor voice "
                                 "with --donor auto (or name one, e.g. --donor sw)")
+
+    def plan(self, model, config, choice, donors=()) -> EspeakPlan:
+        self.check(model, config, choice)
         return EspeakPlan(choice.voice, tuple(config.variants), config.prosody)
 
     def donor_candidates(self, include_constructed: bool = False) -> list:

@@ -329,6 +329,9 @@ class KokoroBackend:
     usage = "kokoro[:VOICE|DIR] (a style of the bundled Kokoro-82M, or a Kokoro model folder)"
     reproducible = True
 
+    def check(self, model, config, choice) -> None:
+        no_references(config)
+
     def plan(self, model, config, choice, donors=()) -> KokoroPlan:
         no_references(config)
         if donors:

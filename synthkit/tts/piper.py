@@ -264,6 +264,9 @@ class PiperBackend:
     usage = f"piper:VOICE|DIR ({', '.join(BUNDLED)}, or a folder holding NAME.onnx + NAME.onnx.json)"
     reproducible = True
 
+    def check(self, model, config, choice) -> None:
+        no_references(config)
+
     def plan(self, model, config, choice, donors=()) -> PiperPlan:
         no_references(config)
         for d in donors:
