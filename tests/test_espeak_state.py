@@ -205,3 +205,43 @@ def test_python_allocator_renders_the_same(fresh, tmp_path, monkeypatch, memfd):
         r.restore()
         got = session.synthesize(text, espeak_lib.voice_identifier(voice), rate, pitch, prange, ph, 0)
         assert _same(got, fresh[i])
+
+
+_KILLED_WORKER = """
+import sys
+from synthkit.tts import espeak_lib
+espeak_lib.synthesize("Habari ya asubuhi.", "sw+m1")  # the restorable copy (or a fresh one per clip)
+with espeak_lib.session():  # and the per-clip copy, left loaded when the process is killed
+    print(espeak_lib.reuse_mode(), flush=True)
+    sys.stdin.read()
+"""
+
+
+@pytest.mark.parametrize("reload", ["0", "1"])
+def test_a_killed_worker_leaves_no_library_copy_behind(tmp_path, reload):
+    """The private copies of libespeak-ng live in memory (memfd), not in files that only an orderly
+    exit would remove: SIGKILL mid-render leaves nothing in the temporary folder."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp), SYNTHKIT_ESPEAK_RELOAD=reload,
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WORKER], env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        mode = proc.stdout.readline().strip()
+        assert mode == ("reload" if reload == "1" else "restore")
+        assert list(tmp.iterdir()) == []
+        with open(f"/proc/{proc.pid}/maps") as f:
+            assert f"/memfd:synthkit-espeak-session-{proc.pid}" in f.read()  # loaded, from memory
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert list(tmp.iterdir()) == []

@@ -14,8 +14,8 @@ clip from the state of a freshly loaded and initialized library:
   ``synthkit.tts.espeak``), by loading a private copy of the library, rendering, and unloading it
   (``dlclose``) for every clip.
 
-The copies are private files because phonemizer loads the wheel's file and never unloads it, and
-``dlclose`` only unloads a library nobody else holds. Voices are selected by their file identifier
+The copies are private (in-memory files, see :func:`_private_library`) because phonemizer loads
+the wheel's file and never unloads it, and ``dlclose`` only unloads a library nobody else holds. Voices are selected by their file identifier
 (``bnt/sw+f2`` for ``sw+f2``): selecting by language code makes espeak-ng read every voice file
 first (2.4 ms per fresh library); the audio is the same. (A fork-per-clip render server was tried:
 no faster on 2 cores, and more processes.)
@@ -119,26 +119,50 @@ _private: dict[tuple[int, str], str] = {}
 
 
 def _private_library(role: str = "session") -> str:
-    """Path of this process's own copy of libespeak-ng for ``role`` (made on first use, removed at
-    exit): ``session`` for :func:`session`, ``state`` for the restorable copy."""
+    """Path of this process's own copy of libespeak-ng for ``role`` (made on first use): ``session``
+    for :func:`session`, ``state`` for the restorable copy.
+
+    The copy is an anonymous in-memory file (``memfd_create``) opened through ``/proc/PID/fd``: it
+    has no name on disk and goes away with the process, however the process ends (a worker killed
+    with SIGKILL leaves nothing behind). Where memfd is unavailable, a file in a temporary folder
+    removed at exit (which a killed process cannot do)."""
     key = (os.getpid(), role)
     if key not in _private:
         src = paths()[0]
-        d = tempfile.mkdtemp(prefix=f"synthkit-espeak-{role}-")
-        dst = os.path.join(d, os.path.basename(src))
-        shutil.copyfile(src, dst)
-        atexit.register(shutil.rmtree, d, True)
-        _private[key] = dst
+        if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+            # the name (shown in /proc/PID/maps as /memfd:NAME) carries the pid: a forked child's own
+            # copy is told apart from the parent's mapping it inherited
+            fd = os.memfd_create(f"synthkit-espeak-{role}-{os.getpid()}", os.MFD_CLOEXEC)
+            with open(src, "rb") as f:
+                os.write(fd, f.read())  # (< 1 MB; memfd writes are never short)
+            # never closed: the process's own, until it ends. The pid in the path: the dynamic loader
+            # knows libraries by path, and a forked child still lists the parent's copy
+            _private[key] = f"/proc/{os.getpid()}/fd/{fd}"
+        else:  # pragma: no cover - non-Linux
+            d = tempfile.mkdtemp(prefix=f"synthkit-espeak-{role}-")
+            dst = os.path.join(d, os.path.basename(src))
+            shutil.copyfile(src, dst)
+            atexit.register(shutil.rmtree, d, True)
+            _private[key] = dst
     return _private[key]
+
+
+def _mapped_name(role: str) -> str | None:
+    """How this process's copy for ``role`` appears in /proc/self/maps (None if not made yet)."""
+    path = _private.get((os.getpid(), role))
+    if path is None or not path.startswith("/proc/"):
+        return path
+    return f"/memfd:synthkit-espeak-{role}-{os.getpid()}"
 
 
 def is_loaded() -> bool:
     """Whether this process's copy of the library is currently mapped (it should not be between renders)."""
-    path = _private.get((os.getpid(), "session"))
-    if not path:
+    name = _mapped_name("session")
+    if not name:
         return False
     with open("/proc/self/maps", encoding="utf-8", errors="replace") as f:
-        return any(path in line for line in f)
+        fields = (line.rstrip("\n").split(maxsplit=5) for line in f)
+        return any(len(x) == 6 and x[5] in (name, name + " (deleted)") for x in fields)
 
 
 def variants_dir() -> Path:
