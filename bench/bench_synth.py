@@ -26,6 +26,7 @@ import json
 import multiprocessing as mp
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -124,6 +125,10 @@ def _load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+#: 1-minute load average at the start of every measured run (other jobs share the CPUs)
+_loads: list[float] = []
+
+
 def measure(n: int, voices: int, repeats: int, tmp: Path) -> dict:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "recipes" / "swahili"))
     from make_text import sentences
@@ -133,10 +138,14 @@ def measure(n: int, voices: int, repeats: int, tmp: Path) -> dict:
     jobs = bare_jobs(text, voices)
     runs: dict[str, list] = {"bare": [], "none": [], "light": []}
     for rep in range(repeats):
+        _loads.append(os.getloadavg()[0])
         audio, wall, cpu = run_bare(jobs)
         runs["bare"].append((audio / wall, wall, cpu, None, len(jobs)))
         for aug in ("none", "light"):
-            audio, wall, cpu, peak, clips = run_synth(text, tmp / f"out-{n}-{aug}-{rep}", voices, aug)
+            _loads.append(os.getloadavg()[0])
+            out = tmp / f"out-{n}-{aug}-{rep}"
+            audio, wall, cpu, peak, clips = run_synth(text, out, voices, aug)
+            shutil.rmtree(out)
             runs[aug].append((audio / wall, wall, cpu, peak, clips))
             assert clips == len(jobs), (clips, len(jobs))
     return {k: sorted(v)[len(v) // 2] for k, v in runs.items()}  # the median run (by speed)
@@ -176,7 +185,9 @@ def memory_runs(sizes: list[int], tmp: Path) -> list[str]:
     for n in sizes:
         text = tmp / f"mem-{n}.txt"
         text.write_text("\n".join(sentences(n)) + "\n", encoding="utf-8")
+        _loads.append(os.getloadavg()[0])
         _, wall, _, peak, clips = run_synth(text, tmp / f"mem-{n}", 1, "none")
+        shutil.rmtree(tmp / f"mem-{n}")
         rows.append(f"| {n} | {clips} | {wall:.1f} s | {peak:.0f} MiB |")
     return rows
 
@@ -202,8 +213,10 @@ def main() -> None:
         "## synth throughput (`bench/bench_synth.py`)",
         "",
         f"Swahili sentences from `recipes/swahili/make_text.py` (all distinct), {args.voices} voices each, 16 kHz; "
-        f"{machine()}; load average (1/5/15 min) {load_before} before, {load_after} after; each figure is the "
-        f"median of {args.repeats} interleaved runs.",
+        f"{machine()}; load average (1/5/15 min) {load_before} before, {load_after} after, 1-min load at the "
+        f"start of each run {min(_loads):.1f}-{max(_loads):.1f} (median {statistics.median(_loads):.1f}: the "
+        f"CPUs were shared with other jobs); each figure is the median of {args.repeats} runs, the sides "
+        f"interleaved (bare, none, light, bare, ...) so that load hits them alike.",
         "The bare loop renders the same clips (same text, voices, prosody) with one libespeak-ng per process, "
         "loaded once, soxr to 16 kHz, nothing written; its clips depend on the clips before them. `synthkit "
         "synth` is the whole command: start-up, normalization, phonemizer G2P, every clip rendered from a "
