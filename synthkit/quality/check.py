@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import SynthkitError
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
-from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, audio_path, bad_row, has_metric, rebase
+from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, audio_path, bad_row, has_metric, key_metric, rebase
 from .policy import KNOWN_KEYS, Finding, Policy, RowFacts, Violation, clip_violations, corpus_findings, \
     describe_clip_rules
 
@@ -117,8 +117,7 @@ def run_check(manifest: str | os.PathLike, policy: Policy, workers: int = 1, eng
               progress: bool = False) -> CheckResult:
     """Score what is missing, judge every row and the corpus. Raises :class:`SynthkitError` for
     unusable input (exit 2 in the CLI)."""
-    from ..engine import map_ordered
-    from .score import init_worker, score_row
+    from .score import map_scores
 
     manifest = Path(manifest)
     if not manifest.is_file():
@@ -143,7 +142,7 @@ def run_check(manifest: str | os.PathLike, policy: Policy, workers: int = 1, eng
     facts: list[RowFacts] = []
     try:
         if todo:
-            rows = map_ordered(score_row, items(), workers, init_worker, (config,), engine=engine, address=address)
+            rows = map_scores(items(), config, workers, engine, address)
         else:
             rows = (bad_row(r) if isinstance(r, BadRow) else r for r, _ in items())  # nothing to score
         bar = _progress(progress, n_rows)
@@ -219,7 +218,7 @@ def summary_text(result: CheckResult, max_listed: int = MAX_LISTED) -> str:
                 reasons[m][why] += 1
         parts = []
         for key, k in unjudged.most_common():
-            m = key if key in METRIC_KEYS else next((mm for mm, ks in METRIC_KEYS.items() if key in ks), key)
+            m = key if key in METRIC_KEYS else (key_metric(key) or key)
             why = "; ".join(f"{w} ({c})" for w, c in reasons.get(m, Counter()).most_common(3))
             parts.append(f"{key} on {k} row(s)" + (f" — {why}" if why else ""))
         lines.append("not judged (key missing): " + "; ".join(parts))
