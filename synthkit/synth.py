@@ -36,8 +36,9 @@ from .tts.base import Synthesizer, Voice
 REJECTS_NAME = "rejects.jsonl"
 RUN_NAME = "run.json"
 WAV_DIR = "wavs"
-#: Format version of run.json / rows written by this module.
-FORMAT = 1
+#: Format version of run.json / rows written by this module. 2: ``text`` is the spoken form
+#: (synthkit.text.verbalize) and ``text_original`` the line as written; a run of format 1 is not resumed.
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,8 @@ class SynthConfig:
 @dataclass(frozen=True)
 class Job:
     line: int
-    source: str  # the line as written
-    text: str  # normalized
+    source: str  # the line as written (the row's text_original)
+    text: str  # the spoken form (the row's text; what the G2P and the voice read)
     words: tuple[tuple[str, ...], ...]  # IPA segments per word, from the G2P
     renditions: tuple[int, ...]
     reject: str | None = None  # why the sentence cannot be used (passed through, so writes stay in order)
@@ -82,6 +83,7 @@ class Summary:
     new_audio_s: float = 0.0
     total_audio_s: float = 0.0
     rejects: int = 0
+    blank_lines: int = 0  # lines of the text file with nothing to say (no rows, no rejects)
     wall_s: float = 0.0
     language: str = ""
     donors: list[str] = field(default_factory=list)
@@ -97,7 +99,8 @@ class Summary:
     def text(self) -> str:
         d = self.to_dict()
         speed = f"{d['audio_s_per_wall_s']:.1f} audio s per wall s" if d["audio_s_per_wall_s"] else "nothing new"
-        out = (f"{self.clips} clips ({d['hours']:.3f} h; {self.new_clips} new), {self.rejects} rejects, "
+        blank = f", {self.blank_lines} blank lines skipped" if self.blank_lines else ""
+        out = (f"{self.clips} clips ({d['hours']:.3f} h; {self.new_clips} new), {self.rejects} rejects{blank}, "
                f"{self.wall_s:.1f} s wall, {speed}")
         if self.donors:
             unmapped = ", ".join(f"{k} ({v})" for k, v in self.unmapped.items()) or "none"
@@ -265,6 +268,10 @@ def prepare(config: SynthConfig) -> Prepared:
         raise SynthkitError(f"--sample-rate {config.sample_rate} is outside 8000-48000 Hz")
     choice = resolve(config.language, config.g2p)
     backend, coqui = _backend(config)
+    if coqui is not None:
+        from .tts.coqui import check_available
+
+        check_available(coqui, choice)  # a named model offline: one line now, before the G2P is built
     if backend == backends.DEFAULT and choice.voice is None and not config.donor:
         raise SynthkitError(f"no voice speaks {choice.name} ({choice.iso639_3}); render it through a donor voice "
                             "with --donor auto (or name one, e.g. --donor sw)")
@@ -362,6 +369,7 @@ class _Worker:
                                 "reason": f"no phoneme of the sentence is among the symbols of {coqui.info.model}"})
                 continue
             base = {
+                "text_original": job.source,
                 "language": choice.iso639_3,
                 "speaker": voices[k].speaker,
                 "phonemes": ipa.join_words(words),
@@ -446,6 +454,11 @@ def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield n, line.rstrip("\r\n")
 
 
+def _count_blank_lines(path: Path) -> int:
+    with open(path, encoding="utf-8-sig") as f:
+        return sum(1 for line in f if not line.strip())
+
+
 def run(prep: Prepared) -> Summary:
     """Make (or finish) the corpus; returns the run summary (also written to ``summary.json``)."""
     cfg = prep.config
@@ -474,7 +487,8 @@ def run(prep: Prepared) -> Summary:
             for n, source, need in pending():
                 # runs in the pool's feeder thread: it only reads, every write happens in this thread
                 try:
-                    text = normalize(source, choice.iso639_3, choice.iso639_1, choice.script, cfg.max_chars)
+                    text = normalize(source, choice.iso639_3, choice.iso639_1, choice.script, cfg.max_chars,
+                                     locale=choice.requested)
                     words = g2p.phonemize(text)
                 except Rejected as exc:
                     yield Job(n, source, "", (), need, reject=str(exc))
@@ -482,6 +496,7 @@ def run(prep: Prepared) -> Summary:
                 yield Job(n, source, text, tuple(tuple(w) for w in words), need)
 
         total = sum(1 for _ in _read_lines(cfg.text_path))
+        summary.blank_lines = _count_blank_lines(cfg.text_path)
         bar = _progress(total, cfg.progress)
         bar.update(total - sum(1 for _ in pending()))
         for rows, rejected in _map(prep, jobs()):

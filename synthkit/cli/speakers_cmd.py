@@ -12,8 +12,10 @@ from . import main
 
 @main.command()
 @click.argument("manifest", type=click.Path(path_type=Path))
-@click.option("--embedder", default="speechbrain", show_default=True,
-              help="Speaker embedder: speechbrain (ECAPA, speechbrain/spkrec-ecapa-voxceleb), speechbrain:MODEL (hub name or folder), or resemblyzer.")
+@click.option("--embedder", default="resemblyzer", show_default=True,
+              help="Speaker embedder: resemblyzer (offline: its encoder ships in its wheel), speechbrain (ECAPA, "
+                   "speechbrain/spkrec-ecapa-voxceleb from the Hugging Face cache, or downloaded with network), or "
+                   "speechbrain:MODEL (hub name or folder).")
 @click.option("--per-speaker", default=5, show_default=True, type=click.IntRange(1, 1000), help="Clips embedded per speaker (the first by id).")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64), help="torch threads.")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistic as JSON.")

