@@ -71,6 +71,9 @@ def test_iso3_and_names():
     ([7, 7], "no no", 50, False),  # short repeats are speech
     (list(range(50)), "x", 50, True),  # the token limit reached
     ([1, 2, 3], "la " * 40, 50, True),  # compresses far too well
+    ([1, 2, 3, 4, 5, 6, 7], "In the state of the law, in the state of the law,", 50, True),  # words said twice
+    ([1, 2, 3, 4, 5, 6], "Thank you, thank you.", 50, True),  # (a false alarm only costs a 30-s redo)
+    ([1, 2, 3, 4, 5, 6], "the cat sat on the mat", 50, False),
 ])
 def test_degenerate(tokens, text, limit, loop):
     assert degenerate(tokens, text, limit) is loop

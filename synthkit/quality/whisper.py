@@ -24,8 +24,8 @@ vad_filter=False`` except where marked *differs*:
    cost grows with its input, so a 3-s clip encodes several times faster. Whisper was trained on 30-s
    windows; short context sometimes makes it run on past the speech and say the sentence again, so
    a window whose decoding looks like a loop (:func:`degenerate`: the token limit reached, a
-   compression ratio above Whisper's 2.4, or a block of tokens said twice at the end) is decoded again
-   with 30-s context. The CER difference to 30-s context, measured on real speech, is in
+   compression ratio above Whisper's 2.4, or the same tokens or words said twice at the end) is decoded
+   again with 30-s context. The CER difference to 30-s context, measured on real speech, is in
    ``BENCHMARKS.md`` and ``tests/test_whisper_base.py``. ``context="30s"`` pads every window to 30 s
    as Whisper and faster-whisper do (then every output is faster-whisper's, token for token);
 4. beam search, 5 beams, patience 1, the prompt ``<|startoftranscript|><|lang|><|transcribe|>
@@ -51,7 +51,9 @@ first. faster-whisper pads that window to 30 s; with clip-length context the pad
 from __future__ import annotations
 
 import math
+import re
 import threading
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -82,6 +84,8 @@ MIN_MAX_TOKENS = 32
 #: A clip-context window whose decoding looks like a loop is decoded again with 30-s context.
 COMPRESSION_RATIO_THRESHOLD = 2.4
 MIN_REPEAT_TOKENS = 3
+MIN_REPEAT_WORDS = 2
+_WORD = re.compile(r"\w+")
 #: Windows per encoder / decoder call.
 BATCH_SIZE = 8
 #: Languages kept in ``lid_top``.
@@ -115,19 +119,22 @@ class _Window:
 
 
 def degenerate(tokens: list[int], text: str, limit: int) -> bool:
-    """Whether a decoded window looks like a decoding loop: it hit the token ``limit``, its text
-    compresses better than Whisper's 2.4 threshold, or it ends with one block of at least
-    :data:`MIN_REPEAT_TOKENS` tokens said twice in a row."""
+    """Whether a decoded window looks like a decoding loop: it reached the token ``limit``, its text
+    compresses better than Whisper's 2.4 threshold, or it ends with one stretch said twice in a row —
+    at least :data:`MIN_REPEAT_TOKENS` tokens, or at least :data:`MIN_REPEAT_WORDS` words compared
+    case-folded without punctuation (``In the state of the law, in the state of the law,``)."""
     if len(tokens) >= limit:
         return True
     if text.strip():
-        import zlib
-
         raw = text.encode("utf-8")
         if len(raw) / len(zlib.compress(raw)) > COMPRESSION_RATIO_THRESHOLD:
             return True
-    n = len(tokens)
-    return any(tokens[n - 2 * p:n - p] == tokens[n - p:] for p in range(MIN_REPEAT_TOKENS, n // 2 + 1))
+    return _ends_repeated(tokens, MIN_REPEAT_TOKENS) or _ends_repeated(_WORD.findall(text.casefold()), MIN_REPEAT_WORDS)
+
+
+def _ends_repeated(seq: list, shortest: int) -> bool:
+    n = len(seq)
+    return any(seq[n - 2 * p:n - p] == seq[n - p:] for p in range(shortest, n // 2 + 1))
 
 
 class WhisperEngine:
