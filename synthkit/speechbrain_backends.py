@@ -212,9 +212,14 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 
 def speaker_diversity(rows: Iterable, base_dir: str | Path, embedder, per_speaker: int = DEFAULT_PER_SPEAKER,
-                      name: str = "") -> Diversity:
+                      name: str = "", progress: bool = False) -> Diversity:
     """Speaker diversity of manifest rows (see module doc). ``rows`` are
-    :class:`~synthkit.manifest.Utterance`; audio paths are resolved against ``base_dir``."""
+    :class:`~synthkit.manifest.Utterance`; audio paths are resolved against ``base_dir``. ``progress``: a
+    bar on stderr with the number of clips to embed, and the time left."""
+    import sys
+
+    from tqdm import tqdm
+
     from .audio import load
 
     if per_speaker < 1:
@@ -225,6 +230,9 @@ def speaker_diversity(rows: Iterable, base_dir: str | Path, embedder, per_speake
             continue
         by_speaker.setdefault(str(u.get("speaker", "")), []).append((u.id, u.audio_path(base_dir)))
     centroids, within, clips, skipped = [], [], 0, 0
+    total = sum(min(per_speaker, len(v)) for v in by_speaker.values())
+    bar = tqdm(total=total, unit="clip", file=sys.stderr, disable=not progress or None, leave=False,
+               desc=f"diversity: embedding {len(by_speaker)} speakers")
     for speaker in sorted(by_speaker):
         embs = []
         for _, path in sorted(by_speaker[speaker])[:per_speaker]:
@@ -233,12 +241,14 @@ def speaker_diversity(rows: Iterable, base_dir: str | Path, embedder, per_speake
                 embs.append(embedder.embed(x, sr))
             except (SynthkitError, ValueError):
                 skipped += 1
+            bar.update(1)
         if not embs:
             continue
         clips += len(embs)
         c = _unit(np.mean(embs, axis=0))
         centroids.append(c)
         within += [1.0 - float(np.dot(e, c)) for e in embs]
+    bar.close()
     dists = [1.0 - float(np.dot(a, b)) for a, b in itertools.combinations(centroids, 2)]
     return Diversity(len(centroids), clips, round(float(np.mean(dists)), 6) if dists else None,
                      round(float(np.min(dists)), 6) if dists else None,

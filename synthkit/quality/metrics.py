@@ -37,6 +37,17 @@ pass (:mod:`.asr_batch`); a row's clip is encoded once when both go to the same 
 A row that cannot be scored gets ``score_errors`` (list of ``"what: why"``) instead of a crash; a metric
 that does not apply to a row (no text, a language the ASR model does not know, no reference clip) is
 listed in ``score_skipped`` with the reason.
+
+**Synthetic clips are judged on their rendering, not on the damage the user asked for.** A row that
+``synthkit synth`` augmented (its ``augment`` records hold a transform that applied: noise, reverb, band
+limit, MP3, gain) gets the metrics in :attr:`ScoreConfig.on_render` — by default :data:`RENDER_METRICS`:
+``snr_db``, ``speech_ratio``, ``cer`` and ``per``, i.e. whether the clip holds clear speech that says its
+text — measured on the unaugmented render, re-made from the row exactly as ``synthkit regen --no-augment``
+makes it (:func:`synthkit.synth.render_unaugmented`). The row lists them in ``scored_on_render``. All other
+metrics (levels, clipping, bandwidth, MOS, duration) describe the file as it is. A row whose render cannot
+be re-made (an unknown backend, a model that is not installed) gets those metrics in ``score_skipped``
+with the reason, so a gate says "not judged" rather than judging the damage. ``on_render=()`` (``score
+--on-render none``, ``score.on_render: []`` in a policy) judges the augmented files themselves.
 """
 
 from __future__ import annotations
@@ -85,6 +96,10 @@ OFFLINE_METRICS = (*SIGNAL_METRICS, "speech_ratio", "srmr", "dnsmos", "cer", "li
 GROUPS = {"signal": SIGNAL_METRICS, "default": DEFAULT_METRICS, "all": OFFLINE_METRICS}
 SCORE_ERRORS = "score_errors"
 SCORE_SKIPPED = "score_skipped"
+#: Metrics judged on the unaugmented render of an augmented synthetic row (see the module doc).
+RENDER_METRICS = ("snr_db", "speech_ratio", "cer", "per")
+#: Row key listing the metrics that were measured on the unaugmented render.
+SCORED_ON_RENDER = "scored_on_render"
 
 
 def key_metric(key: str) -> str | None:
@@ -142,6 +157,7 @@ class ScoreConfig:
     models: tuple[tuple[str, str], ...] = ()  # (metric, model name or path) for dnsmos/utmos/nisqa/squim
     threads: int = 1  # threads per worker for each model
     overwrite: bool = False  # recompute keys a row already has
+    on_render: tuple[str, ...] = RENDER_METRICS  # judged on the unaugmented render of augmented synthetic rows
 
     def model_for(self, metric: str) -> str | None:
         return dict(self.models).get(metric)
@@ -163,6 +179,27 @@ class Skip(Exception):
 
 def _prefix(entry: str) -> str:
     return entry.split(":", 1)[0]
+
+
+def _augmented(utt: Utterance) -> bool:
+    from ..augment import is_augmented
+
+    return is_augmented(utt)
+
+
+def parse_on_render(spec: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """``"cer,snr_db"`` / a list -> metric names (``none`` or empty: none); only metrics that judge what the
+    audio says or holds may be named (:data:`RENDER_METRICS`)."""
+    if spec is None:
+        return RENDER_METRICS
+    items = [x.strip() for x in (spec.split(",") if isinstance(spec, str) else spec) if str(x).strip()]
+    if items in (["none"], []):
+        return ()
+    bad = [x for x in items if x not in RENDER_METRICS]
+    if bad:
+        raise SynthkitError(f"on-render metrics {', '.join(map(repr, bad))}: choose among {', '.join(RENDER_METRICS)} "
+                            "(or none)")
+    return tuple(m for m in RENDER_METRICS if m in items)
 
 
 @dataclass
@@ -214,6 +251,7 @@ class Scorer:
             self.phones = load_phone_recognizer(config.phones, t)
         self.speaker = speaker
         self._refs: dict[str, np.ndarray] = {}
+        self._synths: dict[tuple[str, str], Any] = {}  # (backend, model) -> synthesizer, for renders
         if "speaker_sim" in m and speaker is None:
             from .speaker import load_speaker_embedder
 
@@ -231,10 +269,11 @@ class Scorer:
 
     def score_batch(self, utts: list[Utterance], base_dir: str | os.PathLike) -> list[Utterance]:
         """Score several rows; the ASR / LID work of all of them runs as one batched pass (the
-        scores are the same as row by row, see :mod:`.whisper`)."""
+        scores are the same as row by row, see :mod:`.whisper`). Metrics in ``config.on_render`` are
+        measured on the unaugmented render of augmented synthetic rows (see the module doc)."""
         from .asr_batch import run_jobs
 
-        rows: list[tuple[list[str], dict[str, Any]] | None] = []
+        rows: list[tuple[list[str], dict[str, Any], list[str]] | None] = []
         jobs = []
         for i, utt in enumerate(utts):
             todo = self.todo(utt)
@@ -242,28 +281,40 @@ class Scorer:
                 rows.append(None)
                 continue
             per: dict[str, Any] = {}  # metric -> its keys, an exception, or a Skip
+            on_render: list[str] = []  # metrics measured on the unaugmented render
             try:
                 clip = sig.read_clip(audio_path(utt, base_dir))
             except SynthkitError as exc:
                 per["file"] = exc
             else:
                 ctx = _Ctx(clip)
+                render: _Ctx | str | None = None  # the unaugmented render, or why it cannot be made
                 for metric in todo:
+                    use = ctx
+                    if metric in self.config.on_render and _augmented(utt):
+                        if render is None:
+                            render = self._render(utt)
+                        if isinstance(render, str):
+                            per[metric] = Skip(render)
+                            continue
+                        use = render
                     try:
                         if metric in BATCHED_METRICS:
-                            jobs.append(self._job(metric, i, utt, ctx))
+                            jobs.append(self._job(metric, i, utt, use))
                             per[metric] = None  # filled in below
                         else:
-                            per[metric] = self._metric(metric, utt, ctx, Path(base_dir))
+                            per[metric] = self._metric(metric, utt, use, Path(base_dir))
+                        if use is not ctx:
+                            on_render.append(metric)
                     except Exception as exc:  # a Skip, or one metric failing: never the row or the run
                         per[metric] = exc
-            rows.append((todo, per))
+            rows.append((todo, per, on_render))
         if jobs:
             for (i, metric), res in run_jobs(jobs, self.config.batch_size).items():
                 rows[i][1][metric] = res  # type: ignore[index]
         return [utt if r is None else self._finish(utt, *r) for utt, r in zip(utts, rows)]
 
-    def _finish(self, utt: Utterance, todo: list[str], per: dict[str, Any]) -> Utterance:
+    def _finish(self, utt: Utterance, todo: list[str], per: dict[str, Any], on_render: list[str]) -> Utterance:
         errors: list[str] = []
         skipped: list[str] = []
         keep_err = [e for e in utt.get(SCORE_ERRORS) or [] if _prefix(e) not in todo and _prefix(e) != "file"]
@@ -277,9 +328,28 @@ class Scorer:
                 errors.append(f"{metric}: {msg}")
             elif res:
                 out.update(res)
+        on_render = [m for m in on_render if not isinstance(per.get(m), Exception)]  # measured, not skipped
         out[SCORE_ERRORS] = (keep_err + errors) or None
         out[SCORE_SKIPPED] = (keep_skip + skipped) or None
+        before = [m for m in utt.get(SCORED_ON_RENDER) or [] if m not in todo]
+        if before or on_render or utt.get(SCORED_ON_RENDER) is not None:
+            out[SCORED_ON_RENDER] = (before + on_render) or None
         return utt.with_fields(**out)
+
+    def _render(self, utt: Utterance) -> _Ctx | str:
+        """The row's unaugmented render (see the module doc), or why it cannot be made."""
+        from ..synth import render_unaugmented
+        from ..tts import backends
+
+        key = (str(utt.get("backend")), str(utt.get("model")))
+        try:
+            if key not in self._synths:
+                self._synths[key] = backends.for_row(utt.fields)
+            x, sr = render_unaugmented(utt, self._synths[key])
+        except Exception as exc:  # a missing model, an edited row: said, never judged on the damage instead
+            msg = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+            return f"cannot re-make the unaugmented render to judge it on: {msg}"
+        return _Ctx(sig.Clip(x, sr, 1))
 
     def _metric(self, metric: str, utt: Utterance, ctx: _Ctx, base_dir: Path) -> dict[str, Any]:
         x, sr = ctx.clip.samples, ctx.clip.sample_rate

@@ -29,7 +29,7 @@ from typing import Any
 from ..errors import SynthkitError
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
 from .asr import Transcriber
-from .metrics import BATCHED_METRICS, SCORE_ERRORS, SCORE_SKIPPED, ScoreConfig, Scorer, bad_row, rebase
+from .metrics import BATCHED_METRICS, SCORE_ERRORS, SCORE_SKIPPED, SCORED_ON_RENDER, ScoreConfig, Scorer, bad_row, rebase
 from .mos import MosPredictor
 from .phones import PhoneRecognizer
 from .speaker import SpeakerEmbedder
@@ -181,10 +181,16 @@ class ScoreSummary:
     scored: int = 0
     skipped_done: int = 0
     with_errors: int = 0
+    on_render: int = 0  # rows with metrics measured on their unaugmented render (see .metrics)
+    on_render_metrics: tuple[str, ...] = ()
 
     def text(self) -> str:
-        return (f"{self.scored} rows scored ({self.skipped_done} already done), "
-                f"{self.with_errors} with score_errors; {self.rows} rows in the output")
+        s = (f"{self.scored} rows scored ({self.skipped_done} already done), "
+             f"{self.with_errors} with score_errors; {self.rows} rows in the output")
+        if self.on_render:
+            s += (f"; {self.on_render} augmented rows had {', '.join(self.on_render_metrics)} measured on their "
+                  "unaugmented render (--on-render)")
+        return s
 
 
 def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: ScoreConfig, workers: int = 1,
@@ -210,7 +216,7 @@ def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: 
                     continue
                 yield row, base
 
-        bar = _progress(progress)
+        bar = _progress(progress, _pending(manifest, writer) if progress else None)
         dst = out.resolve().parent
         keys = ("audio_filepath", config.speaker_ref_key)
         for row in map_scores(items(), config, workers, engine, address):
@@ -218,18 +224,31 @@ def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: 
             summary.scored += 1
             if row.get(SCORE_ERRORS):
                 summary.with_errors += 1
+            if row.get(SCORED_ON_RENDER):
+                summary.on_render += 1
+                summary.on_render_metrics = tuple(dict.fromkeys([*summary.on_render_metrics,
+                                                                 *row.get(SCORED_ON_RENDER)]))
             bar.update(1)
         bar.close()
         summary.rows = done_before + summary.scored
     return summary
 
 
-def _progress(enabled: bool):
+def _pending(manifest: Path, writer: ManifestWriter) -> int:
+    """How many rows of ``manifest`` are not in ``writer`` yet (one cheap pass, for the progress total)."""
+    n = 0
+    for row in read_manifest(manifest, errors="yield"):
+        rid = row.id if isinstance(row, Utterance) else f"<line {row.line}>"
+        n += rid not in writer
+    return n
+
+
+def _progress(enabled: bool, total: int | None = None):
     import sys
 
     from tqdm import tqdm
 
-    return tqdm(unit="clip", file=sys.stderr, disable=not enabled or None, leave=False, desc="score")
+    return tqdm(total=total, unit="clip", file=sys.stderr, disable=not enabled or None, leave=False, desc="score")
 
 
 __all__ = ["ScoreConfig", "Scorer", "annotate", "annotate_cer", "annotate_lid", "annotate_mos", "annotate_per",

@@ -713,12 +713,36 @@ class CoquiPlan:
                 "model_language": self.voices.language, "references": self.references,
                 "speed": list(self.voices.speed)}
 
+    backend: str = BACKEND
+
+    def describe(self) -> str:
+        return f"rendering with {self.info.describe()}"
+
+    def sample_voices(self, rng: random.Random, n: int, donors=None) -> list[Voice]:
+        return self.voices.sample(rng, n)
+
     def input_fields(self, words: list[list[str]], punctuation: list[str] | None) -> dict[str, Any]:
         """Row keys that say what a phoneme model reads for a sentence (nothing for text models)."""
         if self.info.input != "phonemes":
             return {}
         text, dropped = ipa_input(words, punctuation, frozenset(self.info.vocab))
+        if not text:
+            from ..text.normalize import Rejected
+
+            raise Rejected(f"no phoneme of the sentence is among the symbols of {self.info.model}")
         return {"render_text": text, **({"dropped_symbols": dropped} if dropped else {})}
+
+    def donor_fields(self, mapped, punctuation: list[str] | None) -> dict[str, Any]:
+        return {"render_text": self.input_fields(mapped.donor_words, punctuation)["render_text"]}
+
+    def donor(self, spec: str):
+        return donor_inventory(self.info)  # the model is the one donor (synth checks --donor names it)
+
+    def donor_candidates(self) -> list:
+        return [donor_inventory(self.info)]
+
+    def synthesizer(self) -> CoquiSynthesizer:
+        return CoquiSynthesizer(self.info)
 
 
 def plan(model: str, choice, references: tuple[Path, ...] = ()) -> CoquiPlan:
@@ -726,3 +750,46 @@ def plan(model: str, choice, references: tuple[Path, ...] = ()) -> CoquiPlan:
     refs = check_references(info, tuple(references))
     language = model_language(info, choice)
     return CoquiPlan(info, VoicePlan(info, language, tuple(r["path"] for r in refs)), refs)
+
+
+class CoquiBackend:
+    """coqui-tts models (see module doc), as registered in :data:`synthkit.tts.backends.BACKENDS`."""
+
+    name = BACKEND
+    usage = "coqui:MODEL (a coqui model name, mms, or a model folder)"
+    reproducible = True
+
+    def check(self, model, config, choice) -> None:
+        check_available(model or "", choice)  # a named model offline: the one line, before the G2P is built
+
+    def plan(self, model, config, choice, donors=()) -> CoquiPlan:
+        for d in donors:
+            if d.partition(":")[2].strip() != model:
+                raise SynthkitError(f"--donor {config.donor} and --backend {config.backend} name different models; "
+                                    "give one")
+        if not model:
+            raise SynthkitError("--backend coqui needs a model: coqui:NAME (tts_models/...), coqui:mms or coqui:FOLDER")
+        p = plan(model, choice, config.references)
+        if donors and config.donors != 1:
+            raise SynthkitError("--donors does not apply to a coqui donor: the model is the one donor")
+        return p
+
+    def donor_candidates(self, include_constructed: bool = False) -> list:
+        return []  # a coqui donor is always named: --donor coqui:MODEL
+
+    def donor_inventory(self, model, choice=None):
+        if not model:
+            raise SynthkitError("--donor coqui needs a model: coqui:NAME (tts_models/...), coqui:mms or coqui:FOLDER")
+        return donor_inventory(resolve_model(model, choice))
+
+    def voice_from_row(self, fields: dict) -> Voice:
+        return voice_from_row(fields)
+
+    def synthesizer(self, fields: dict) -> CoquiSynthesizer:
+        if not fields.get("model"):
+            raise SynthkitError("--backend coqui needs a model: coqui:NAME (tts_models/...), coqui:mms or coqui:FOLDER")
+        return CoquiSynthesizer(fields["model"])
+
+
+#: This backend, as registered in :data:`synthkit.tts.backends.BACKENDS`.
+backend = CoquiBackend()
