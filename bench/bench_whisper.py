@@ -1,10 +1,10 @@
 """Whisper base on real speech: CER per language and language identification, clip-length vs 30-s context.
 
-    .venv/bin/python bench/bench_whisper.py [--yoruba 40] [--lid-per-language 0]
+    .venv/bin/python bench/bench_whisper.py [--fleurs 10] [--yoruba 40] [--lid-per-language 0]
 
 Data: ../shared/data/speech/multilingual (real read speech, 15 languages). CER on the rows with text:
-the 50 FLEURS clips (de, en, es, fr, pt; 10 each) and ``--yoruba`` Yoruba clips (evenly spread over the
-244); language identification on every clip (or at most ``--lid-per-language`` per language). Each clip
+the first ``--fleurs`` FLEURS clips of each of de, en, es, fr, pt (10 each in the data) and ``--yoruba``
+Yoruba clips (evenly spread over the 244); language identification on every clip (or at most ``--lid-per-language`` per language). Each clip
 runs through :class:`synthkit.quality.whisper.WhisperEngine` twice, with ``context="clip"`` (synthkit's
 default) and ``context="30s"`` (Whisper's own padding, = faster-whisper's output), one thread, so the
 difference between the two is measured on the same clips in one run. Tiny.en (English rows of the
@@ -46,6 +46,7 @@ def audio(uid: str) -> np.ndarray:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--fleurs", type=int, default=10, help="FLEURS clips with text per language (of 10)")
     ap.add_argument("--yoruba", type=int, default=40, help="Yoruba clips with text for CER (of 244)")
     ap.add_argument("--lid-per-language", type=int, default=0, help="at most this many clips per language (0: all)")
     args = ap.parse_args()
@@ -54,7 +55,12 @@ def main() -> None:
     from synthkit.quality.whisper import Request, WhisperEngine, resolve_model
 
     rows = load_rows()
-    fleurs = [r for r in rows if r["source"] == "cuttledoc-fleurs"]
+    per_lang: dict[str, int] = defaultdict(int)
+    fleurs = []
+    for r in rows:
+        if r["source"] == "cuttledoc-fleurs" and per_lang[r["language"]] < args.fleurs:
+            per_lang[r["language"]] += 1
+            fleurs.append(r)
     yo = [r for r in rows if r["language"] == "yo" and r["text"]]
     yo = yo[:: max(1, len(yo) // max(1, args.yoruba))][: args.yoruba]
     text_rows = fleurs + yo
@@ -140,7 +146,8 @@ def main() -> None:
         "language identification on the first window (the same encoder pass). CER after synthkit's "
         "normalization (`synthkit/quality/asr.py`), per clip, averaged.",
         "",
-        "**CER** (rows with text: FLEURS, and Yoruba evenly spread over the 244 clips):",
+        f"**CER** (rows with text: the first {args.fleurs} FLEURS clips per language, and Yoruba evenly spread "
+        "over the 244 clips):",
         "",
         *lines,
         "",
