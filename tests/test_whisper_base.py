@@ -3,8 +3,8 @@ SHA-256-checked by synthkit.models) on real read speech from ../shared/data/spee
 
 One model is loaded for the module (one thread), and the FLEURS clips run through it once, batched
 (transcription and language identification in the same pass); the tests read that pass. Thresholds
-sit a little above what was measured here (numbers in the comments and in BENCHMARKS.md, section
-"Whisper base on real speech")."""
+sit a little above what was measured here (numbers in the comments; ``bench/bench_whisper.py`` measures
+more clips)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from .conftest import SHARED_DATA, require_shared
 MULTI = SHARED_DATA / "speech" / "multilingual"
 PER_LANGUAGE = 5  # FLEURS clips per language (of 10)
 #: Mean CER per language over the first PER_LANGUAGE FLEURS clips, measured here with clip context:
-#: de 0.052, en 0.024, es 0.022, fr 0.144, pt 0.097 (BENCHMARKS.md has all 10 clips per language).
+#: de 0.052, en 0.024, es 0.022, fr 0.144, pt 0.097 (re-measured with the
+#: word-repetition loop check: unchanged).
 CER_MAX = {"de": 0.08, "en": 0.05, "es": 0.05, "fr": 0.19, "pt": 0.14}
 #: Yoruba: Whisper base barely knows it. Measured on the 8 clips below: mean CER 0.692, and its
 #: language identification names Yoruba on 4 of them (English or others on the rest).
