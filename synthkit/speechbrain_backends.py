@@ -262,20 +262,13 @@ MODULES = ("speechbrain", "torch", "torchaudio", "hyperpyyaml", "sentencepiece")
 def doctor_check():
     """``synthkit doctor``: can speechbrain be imported, and are the default models in the Hugging Face
     cache (found without importing speechbrain or reading any weights)."""
-    from .checks import DOWNLOAD, LOCAL, Check, dist_version, first_missing, torchaudio_cuda_problem
+    from .checks import DOWNLOAD, LOCAL, Check, dist_version, torch_package_problem
     from .hub import hf_cache, hf_snapshot
-    from .optional import SETUP_HINT, explain
 
     purpose = "ECAPA speaker embeddings, ASR (speechbrain)"
-    missing = first_missing(MODULES)
-    if missing:
-        exc = ModuleNotFoundError(f"No module named {missing!r}", name=missing)
-        return Check(PACKAGE, False, f"{purpose}: not available", explain(exc, PACKAGE, EXTRA), importable=False,
-                     weights=DOWNLOAD)
-    cuda = torchaudio_cuda_problem()
-    if cuda:
-        return Check(PACKAGE, False, f"{purpose}: not importable", f"speechbrain imports torchaudio: {cuda}; "
-                     f"{SETUP_HINT}", importable=False, weights=DOWNLOAD)
+    problem = torch_package_problem(PACKAGE, purpose, MODULES, PACKAGE, EXTRA)
+    if problem is not None:
+        return problem
     have = [m for m in (DEFAULT_SPEAKER_MODEL, DEFAULT_ASR_MODEL) if hf_snapshot(m, (HPARAMS,)) is not None]
     lack = [m for m in (DEFAULT_SPEAKER_MODEL, DEFAULT_ASR_MODEL) if m not in have]
     where = (f"in the Hugging Face cache: {', '.join(have)}" if have else "none in the Hugging Face cache") + \
