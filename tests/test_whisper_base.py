@@ -174,7 +174,8 @@ def test_default_asr_routes_english_to_tiny_en_and_other_languages_to_base(base,
 
 @pytest.mark.slow
 def test_clip_context_against_30s_context(fleurs):
-    """The same clips with Whisper's own 30-s padding (= faster-whisper's output): the CER moves little."""
+    """The same clips with Whisper's own 30-s padding (= faster-whisper's output): the CER moves little.
+    Measured: mean CER 0.0676 with clip context, 0.0667 with 30-s context (the 25 FLEURS clips)."""
     from synthkit.quality.whisper import FasterWhisper
 
     rows, res = fleurs
