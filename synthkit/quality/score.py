@@ -220,6 +220,7 @@ def run_settings(manifest: Path, config: ScoreConfig) -> dict:
     cfg = {k: v for k, v in asdict(config).items() if k not in ("threads", "batch_size")}
     cfg["metrics"] = list(cfg["metrics"])
     cfg["models"] = [list(m) for m in cfg["models"]]
+    cfg["on_render"] = list(cfg["on_render"])  # as the run file holds it (JSON has no tuples)
     return {"command": "score", "format": FORMAT, "manifest": str(manifest.resolve()),
             "manifest_sha256": file_sha256(manifest), **cfg}
 
