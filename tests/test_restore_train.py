@@ -178,6 +178,11 @@ stages:
     mtime = parts[0].stat().st_mtime_ns
     train(load_train_config(cfg_path, run_dir=tmp_path / "run"), progress=False)
     assert parts[0].stat().st_mtime_ns == mtime
+    # the bank can grow: the parts it has are kept, the short last one is made again, whole
+    cfg_path.write_text(text.replace("pairs: 6,", "pairs: 8,"), encoding="utf-8")
+    train(load_train_config(cfg_path, run_dir=tmp_path / "run"), progress=False)
+    assert parts[0].stat().st_mtime_ns == mtime
+    assert np.load(parts[1] / "deg.npy").shape[0] == 4 and len(list((tmp_path / "run" / "bank").glob("*part-*"))) == 2
 
 
 def test_whisper_recipe_holds_out_speakers_in_several_languages():

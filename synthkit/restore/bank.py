@@ -10,8 +10,9 @@ gradients).
 
 Files: ``run_dir/bank/part-NNNNN/{deg,clean}.npy`` (``(P, N)`` int16) and ``{fdeg,fclean}.npy``
 (``(P, T, D)`` float16), ``run_dir/bank/bank.json`` (what made it). Parts are written under a
-temporary name and renamed, so an interrupted build resumes at the first missing part; a bank made
-with other settings is refused rather than mixed.
+temporary name and renamed, so an interrupted build resumes at the first missing part. Pair ``i`` does
+not depend on ``pairs``, so a bank can grow (a larger ``pairs`` adds parts; a short last part is made
+again) or be used in part; a bank made with other settings is refused rather than mixed.
 """
 
 from __future__ import annotations
@@ -63,8 +64,13 @@ def build(bank_dir: Path, config: BankConfig, maker, model, identity: dict[str, 
     meta_path = bank_dir / BANK_META
     meta = {"config": asdict(config), **identity}
     if meta_path.exists():
+        # pair i is the same whatever the number of pairs (or the encoder batch): a bank can grow or be
+        # used in part; what made the pairs and their features must match
         old = json.loads(meta_path.read_text(encoding="utf-8"))
-        if old != json.loads(json.dumps(meta)):
+        new = json.loads(json.dumps(meta))
+        same = all(old.get("config", {}).get(k) == new["config"][k] for k in ("seconds", "part_size")) and \
+            all(old.get(k) == v for k, v in new.items() if k != "config")
+        if not same:
             raise SynthkitError(f"{bank_dir} was made with other settings; delete it (or use a new run dir) "
                                 "to make a new bank")
     else:
@@ -74,9 +80,11 @@ def build(bank_dir: Path, config: BankConfig, maker, model, identity: dict[str, 
     parts = -(-config.pairs // config.part_size)
     for p in range(parts):
         final = bank_dir / f"part-{p:05d}"
-        if final.is_dir():
-            continue
         lo, hi = p * config.part_size, min(config.pairs, (p + 1) * config.part_size)
+        if final.is_dir():
+            if np.load(final / "deg.npy", mmap_mode="r").shape[0] >= hi - lo:
+                continue
+            shutil.rmtree(final)  # a last part of a smaller bank: made again, whole
         pairs = [maker.pair("bank", i, 0, n) for i in range(lo, hi)]
         deg = np.stack([a for a, _ in pairs])
         clean = np.stack([b for _, b in pairs])

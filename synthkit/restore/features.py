@@ -190,6 +190,8 @@ def _whisper_module():
         The encoder is not a registered submodule: its weights stay out of synthkit checkpoints, which
         name it instead (a ``synthkit.models`` bundle or a CTranslate2 folder)."""
 
+        keeps_graph_on_request = True  # forward(wave, grad=True): the training recipe's content loss
+
         def __init__(self, sample_rate: int, layer: int = WHISPER_LAYER, model: str = "whisper-base") -> None:
             super().__init__()
             from . import whisper_encoder as W

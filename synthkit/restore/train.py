@@ -93,7 +93,7 @@ class TrainConfig:
     device: str = "auto"  # auto: cuda when available, else cpu
     threads: int | None = None  # torch CPU threads
     loader_workers: int = 1  # processes making training pairs (0: in the training process)
-    stats_clips: int = 200  # clips (spread evenly over the sorted training list) for the feature statistics
+    stats_clips: int = 200  # feature statistics from every (clips // stats_clips)-th training clip, at most this many
     bank: BankConfig = field(default_factory=BankConfig)  # precomputed pairs (pairs: 0 = made on the fly)
     init: dict[str, Any] | None = None  # {"checkpoint": path | "default", "parts": ["vocoder", ...]}
 
@@ -131,6 +131,11 @@ def load_train_config(path: str | os.PathLike, run_dir: str | os.PathLike | None
     stages_doc = doc.get("stages") or {}
     check_keys(stages_doc, STAGES, f"{p} stages")
     stages = {s: StageConfig.from_dict(dict(stages_doc.get(s) or {}), f"{p} stages.{s}") for s in STAGES}
+    if stages["cleaner"].content_weight:
+        raise SynthkitError(f"{p}: content_weight applies to the vocoder and finetune stages (they make audio)")
+    if model.features.get("type") == "hf" and any(st.content_weight for st in stages.values()):
+        raise SynthkitError(f"{p}: content_weight needs features that pass gradients back to the audio "
+                            "(whisper or logmel); hf encoders run without gradients")
     rd = Path(run_dir) if run_dir is not None else Path(rel(doc.get("run_dir", "runs/restore")))
     cf = float(doc.get("clean_fraction", 0.1))
     if not 0 <= cf <= 1:
@@ -389,7 +394,7 @@ def _features_grad(model, wave):
     """Normalised features of generated audio, keeping the graph back to ``wave`` (the encoder's own
     weights are frozen)."""
     ex = model.extractor
-    raw = ex(wave, grad=True) if hasattr(ex, "layer") and hasattr(ex, "max_samples") else ex(wave)
+    raw = ex(wave, grad=True) if getattr(ex, "keeps_graph_on_request", False) else ex(wave)
     return (raw - model.feat_mean) / model.feat_std
 
 
