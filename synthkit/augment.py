@@ -382,6 +382,13 @@ class Augmenter:
         return _limit(y)
 
 
+def is_augmented(row: Any) -> bool:
+    """Whether a manifest row's clip went through an augmentation transform (an ``augment`` record that
+    applied). ``row``: anything with ``.get`` (an Utterance or a dict)."""
+    records = row.get("augment")
+    return isinstance(records, list) and any(isinstance(r, dict) and r.get("should_apply") for r in records)
+
+
 def _limit(y: np.ndarray) -> np.ndarray:
     peak = float(np.max(np.abs(y))) if y.size else 0.0
     if peak > 1.0:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from .errors import SynthkitError
 from .text.inventory import TargetInventory
-from .text.mapping import Mapper, load_overrides
-from .tts.espeak_phonemes import Inventory, inventories
+from .text.mapping import Mapper, UnrenderableOverride, load_overrides
+from .tts.espeak_phonemes import Inventory
 
 WORST_N = 3
 #: How much inexact coverage counts in the ranking: a donor's rank score is
@@ -69,19 +69,35 @@ def score_donor(target: TargetInventory, inv: Inventory, overrides_path: str | P
 
 
 def rank_donors(target: TargetInventory, voices: list[str] | None = None, include_constructed: bool = False,
-                overrides_path: str | Path | None = None, extra: Sequence[Inventory] = ()) -> list[DonorScore]:
-    """Score every espeak-ng voice (or only ``voices``; ``[]`` for none) and the ``extra`` donors (e.g. a
-    coqui phoneme model, :func:`synthkit.tts.coqui.donor_inventory`) for ``target``; best first."""
+                overrides_path: str | Path | None = None, extra: Sequence[Inventory] = (),
+                skipped: list[tuple[str, str]] | None = None) -> list[DonorScore]:
+    """Score every backend's donor voices (:func:`synthkit.tts.backends.donor_candidates`: espeak-ng's
+    voices and the installed neural voices), or only ``voices`` (``--donor`` names; ``[]`` for none),
+    and the ``extra`` donors (e.g. a coqui phoneme model) for ``target``; best first.
+
+    With ``skipped`` (a list), a donor that cannot render a line of ``overrides_path`` (e.g. a global
+    override to a segment one voice lacks) is left out and ``(voice, reason)`` appended, so the others
+    are still ranked; without it, that raises :class:`~synthkit.text.mapping.UnrenderableOverride`."""
+    from .tts import backends
+
     if target.tokens == 0:
         raise SynthkitError("the text gave no phonemes to map (every sentence was rejected or empty)")
     if voices is not None:
-        from .tts.espeak_phonemes import inventory
-
-        chosen = [inventory(v) for v in voices]
+        chosen = [backends.donor_inventory(v) for v in voices]
     else:
-        chosen = [i for i in inventories().values() if include_constructed or not i.constructed]
-    chosen += list(extra)
-    scores = [score_donor(target, inv, overrides_path) for inv in chosen]
+        chosen = backends.donor_candidates(include_constructed)
+    chosen = list({inv.voice: inv for inv in [*chosen, *extra]}.values())  # a donor named twice counts once
+    scores = []
+    for inv in chosen:
+        try:
+            scores.append(score_donor(target, inv, overrides_path))
+        except UnrenderableOverride as exc:
+            if skipped is None:
+                raise
+            skipped.append((inv.voice, str(exc)))
+    if chosen and not scores:
+        raise SynthkitError(f"no donor can render the mapping overrides in {overrides_path} "
+                            f"(first: {skipped[0][1] if skipped else '?'})")
     from .text.mapping import save_feature_cache
 
     save_feature_cache()
@@ -129,7 +145,7 @@ def write_matrix(out_dir: Path, codes: list[str], donors: list[str], costs: list
     im = ax.imshow(data, aspect="auto", cmap="viridis_r")
     ax.set_xticks(range(len(donors)), donors, rotation=90, fontsize=6)
     ax.set_yticks(range(len(codes)), codes, fontsize=8)
-    ax.set_xlabel("donor voice (espeak-ng), best on average at the left")
+    ax.set_xlabel("donor voice, best on average at the left")
     ax.set_ylabel("target language")
     ax.set_title("Donor score: token-weighted feature distance + inexact coverage (lower is better)")
     fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01)

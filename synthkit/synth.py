@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import __version__
-from .audio import DEFAULT_SAMPLE_RATE, float_to_int16, resample, save_wav
+from .audio import DEFAULT_SAMPLE_RATE, float_to_int16, int16_to_float, resample, save_wav
 from .augment import AugmentConfig, Augmenter, load_augment
 from .errors import SynthkitError
 from .languages import LanguageChoice, resolve
@@ -31,13 +33,14 @@ from .text.g2p import make_g2p
 from .text.normalize import Rejected, normalize
 from .tts import backends
 from .tts import espeak as espeak_tts
-from .tts.base import Synthesizer, Voice
+from .tts.base import RenderPlan, Synthesizer
 
 REJECTS_NAME = "rejects.jsonl"
 RUN_NAME = "run.json"
 WAV_DIR = "wavs"
-#: Format version of run.json / rows written by this module.
-FORMAT = 1
+#: Format version of run.json / rows written by this module. 2: ``text`` is the spoken form
+#: (synthkit.text.verbalize) and ``text_original`` the line as written; a run of format 1 is not resumed.
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -61,15 +64,15 @@ class SynthConfig:
     donor: str | None = None  # "auto", an espeak-ng voice, or several separated by commas
     donors: int = 1  # with donor="auto": spread renditions over this many best donors
     mapping: Path | None = None  # user overrides, TSV target<TAB>donor segments[<TAB>voice]
-    backend: str = backends.DEFAULT  # "espeak" or "coqui:MODEL" (see synthkit.tts.backends)
+    backend: str = backends.DEFAULT  # "espeak", "coqui:MODEL", "piper:VOICE", ... (see synthkit.tts.backends)
     references: tuple[Path, ...] = ()  # voice-cloning reference clips (coqui XTTS / YourTTS)
 
 
 @dataclass(frozen=True)
 class Job:
     line: int
-    source: str  # the line as written
-    text: str  # normalized
+    source: str  # the line as written (the row's text_original)
+    text: str  # the spoken form (the row's text; what the G2P and the voice read)
     words: tuple[tuple[str, ...], ...]  # IPA segments per word, from the G2P
     renditions: tuple[int, ...]
     reject: str | None = None  # why the sentence cannot be used (passed through, so writes stay in order)
@@ -82,6 +85,7 @@ class Summary:
     new_audio_s: float = 0.0
     total_audio_s: float = 0.0
     rejects: int = 0
+    blank_lines: int = 0  # lines of the text file with nothing to say (no rows, no rejects)
     wall_s: float = 0.0
     language: str = ""
     donors: list[str] = field(default_factory=list)
@@ -97,7 +101,8 @@ class Summary:
     def text(self) -> str:
         d = self.to_dict()
         speed = f"{d['audio_s_per_wall_s']:.1f} audio s per wall s" if d["audio_s_per_wall_s"] else "nothing new"
-        out = (f"{self.clips} clips ({d['hours']:.3f} h; {self.new_clips} new), {self.rejects} rejects, "
+        blank = f", {self.blank_lines} blank lines skipped" if self.blank_lines else ""
+        out = (f"{self.clips} clips ({d['hours']:.3f} h; {self.new_clips} new), {self.rejects} rejects{blank}, "
                f"{self.wall_s:.1f} s wall, {speed}")
         if self.donors:
             unmapped = ", ".join(f"{k} ({v})" for k, v in self.unmapped.items()) or "none"
@@ -129,11 +134,11 @@ def _text_sha256(path: Path) -> str:
 
 
 def settings(config: SynthConfig, choice: LanguageChoice, text_sha: str, donor_plan: DonorPlan | None = None,
-             coqui: Any = None) -> dict[str, Any]:
+             backend: RenderPlan | None = None) -> dict[str, Any]:
     """Everything that shapes the output; a resumed run must match it exactly. (The espeak-ng default
     adds no backend keys, so its settings are what they were before backends existed.)"""
     return {
-        **(coqui.settings() if coqui is not None else {}),
+        **(backend.settings() if backend is not None else {}),
         **({"donors": donor_plan.voices, "mapping_sha256": donor_plan.mapping_sha, "tonal": donor_plan.tonal}
            if donor_plan else {}),
         "format": FORMAT,
@@ -192,8 +197,8 @@ class DonorPlan:
     scores: list[dict[str, Any]]  # ranking entries of the chosen donors
     tonal: bool
     mapping_sha: str | None
-    # per donor: (mapper with every segment of the text already mapped, IPA -> mnemonic); shipped to
-    # workers so they need no feature table
+    # per donor: (mapper with every segment of the text already mapped, IPA -> the backend's input for
+    # it, e.g. an espeak-ng mnemonic); shipped to workers so they need no feature table
     mappers: dict[str, tuple[Any, dict[str, str]]] = field(default_factory=dict)
 
 
@@ -203,20 +208,14 @@ class Prepared:
     choice: LanguageChoice
     settings: dict[str, Any]
     donor_plan: DonorPlan | None = None
-    coqui: Any = None  # synthkit.tts.coqui.CoquiPlan with --backend coqui:MODEL
+    backend: RenderPlan | None = None  # what renders the run (synthkit.tts.base.RenderPlan)
 
 
-def plan_donors(config: SynthConfig, choice: LanguageChoice, coqui: Any = None) -> DonorPlan:
-    """Measure the text's inventory and choose the donor voices (``--donor``/``--donors``); with a
-    coqui backend the donor is its model."""
+def plan_donors(config: SynthConfig, choice: LanguageChoice, backend: RenderPlan) -> DonorPlan:
+    """Measure the text's inventory and choose the donor voices (``--donor``/``--donors``) among the
+    backend's donors."""
     from .donors import mapper_for, rank_donors
     from .text.inventory import measure_file
-    from .tts.espeak_phonemes import inventory as espeak_inventory
-
-    extra: dict[str, Any] = {}
-
-    def inventory(voice: str):
-        return extra[voice] if voice in extra else espeak_inventory(voice)
 
     if config.donors < 1:
         raise SynthkitError("--donors must be at least 1")
@@ -226,28 +225,22 @@ def plan_donors(config: SynthConfig, choice: LanguageChoice, coqui: Any = None) 
             raise SynthkitError(f"--mapping file not found: {config.mapping}")
         mapping_sha = hashlib.sha256(config.mapping.read_bytes()).hexdigest()
     target = measure_file(config.text_path, make_g2p(choice.g2p), choice.iso639_3, choice.iso639_1, choice.script)
-    if coqui is not None:
-        from .tts.coqui import donor_inventory
-
-        if config.donors != 1:
-            raise SynthkitError("--donors does not apply to a coqui donor: the model is the one donor")
-        inv = donor_inventory(coqui.info)
-        extra[inv.voice] = inv
-        ranking = rank_donors(target, voices=[], extra=[inv], overrides_path=config.mapping)
-    elif config.donor == "auto":
-        ranking = rank_donors(target, overrides_path=config.mapping)[: config.donors]
+    if config.donor == "auto":
+        invs = backend.donor_candidates()
+        ranking = rank_donors(target, voices=[], extra=invs, overrides_path=config.mapping)[: config.donors]
     else:
-        names = [v.strip() for v in (config.donor or "").split(",") if v.strip()]
-        if not names:
-            raise SynthkitError("--donor is empty; give 'auto' or an espeak-ng voice such as 'sw'")
+        names = donor_names(config)
         if config.donors != 1 and config.donors != len(names):
             raise SynthkitError("--donors counts the automatic choice; with named donors, list them: --donor sw,it")
-        ranking = rank_donors(target, voices=[inventory(n).voice for n in names], overrides_path=config.mapping)
-        order = {inventory(n).voice: i for i, n in enumerate(names)}
+        invs = [backend.donor(n) for n in names]
+        ranking = rank_donors(target, voices=[], extra=list({i.voice: i for i in invs}.values()),
+                              overrides_path=config.mapping)
+        order = {inv.voice: i for i, inv in reversed(list(enumerate(invs)))}
         ranking.sort(key=lambda s: order[s.voice])
+    by_voice = {inv.voice: inv for inv in invs}
     mappers = {}
     for s in ranking:
-        inv = inventory(s.voice)
+        inv = by_voice[s.voice]
         mapper = mapper_for(inv, config.mapping)
         for seg in target.counts:
             mapper.map(seg)
@@ -264,38 +257,50 @@ def prepare(config: SynthConfig) -> Prepared:
     if not 8000 <= config.sample_rate <= 48000:
         raise SynthkitError(f"--sample-rate {config.sample_rate} is outside 8000-48000 Hz")
     choice = resolve(config.language, config.g2p)
-    backend, coqui = _backend(config)
-    if backend == backends.DEFAULT and choice.voice is None and not config.donor:
-        raise SynthkitError(f"no voice speaks {choice.name} ({choice.iso639_3}); render it through a donor voice "
-                            "with --donor auto (or name one, e.g. --donor sw)")
+    name, model, donors = _backend(config)
+    backends.get(name).check(model, config, choice)  # cheap checks first: one line now, before the G2P is built
     espeak_tts.check_variants(config.variants)
     make_g2p(choice.g2p)  # fail now, not in a worker, if the G2P cannot be built
     text_sha = _text_sha256(config.text_path)
-    coqui_plan = None
-    if coqui is not None:
-        from .tts.coqui import plan as coqui_plan_for
-
-        coqui_plan = coqui_plan_for(coqui, choice, config.references)
-    donor_plan = plan_donors(config, choice, coqui_plan) if config.donor else None
-    wanted = settings(config, choice, text_sha, donor_plan, coqui_plan)
+    backend = backends.get(name).plan(model, config, choice, donors)
+    donor_plan = plan_donors(config, choice, backend) if config.donor else None
+    wanted = settings(config, choice, text_sha, donor_plan, backend)
     check_out_dir(config.out_dir, wanted)
-    return Prepared(config, choice, wanted, donor_plan, coqui_plan)
+    return Prepared(config, choice, wanted, donor_plan, backend)
 
 
-def _backend(config: SynthConfig) -> tuple[str, str | None]:
-    """(backend name, coqui model or None) from ``--backend`` and ``--donor coqui:MODEL``."""
+def donor_names(config: SynthConfig) -> list[str]:
+    """The donors named with ``--donor`` (not ``auto``)."""
+    names = [v.strip() for v in (config.donor or "").split(",") if v.strip()]
+    if not names:
+        raise SynthkitError("--donor is empty; give 'auto' or an espeak-ng voice such as 'sw'")
+    return names
+
+
+def _backend(config: SynthConfig) -> tuple[str, str | None, tuple[str, ...]]:
+    """(backend name, model, donor names) from ``--backend`` and ``--donor``: a donor of another backend
+    than espeak-ng (``--donor coqui:MODEL``, ``--donor kokoro:jm_kumo``) chooses that backend."""
     name, model = backends.parse(config.backend)
-    donor = (config.donor or "").strip()
-    if donor.startswith("coqui:"):
-        if name == backends.DEFAULT:
-            name, model = backends.parse(donor)
-        elif f"{name}:{model}" != donor:
-            raise SynthkitError(f"--donor {donor} and --backend {config.backend} name different models; give one")
-    elif name != backends.DEFAULT and donor:
+    if not config.donor:
+        return name, model, ()
+    if config.donor.strip() == "auto":
+        if name != backends.DEFAULT:
+            raise SynthkitError(f"with --backend {config.backend} the donor is the model itself: "
+                                f"--donor {config.backend}")
+        return name, model, ()
+    names = donor_names(config)
+    parsed = [backends.parse_donor(n) for n in names]
+    kinds = sorted({b for b, _ in parsed})
+    if len(kinds) > 1:
+        raise SynthkitError(f"--donor {config.donor} names voices of several backends ({', '.join(kinds)}); "
+                            "render each backend in its own run")
+    donor_backend = kinds[0]
+    if name == backends.DEFAULT and donor_backend != backends.DEFAULT:
+        models = {m for _, m in parsed}
+        return donor_backend, (models.pop() if len(models) == 1 else None), tuple(names)
+    if name != donor_backend:
         raise SynthkitError(f"with --backend {config.backend} the donor is the model itself: --donor {config.backend}")
-    if config.references and name != "coqui":
-        raise SynthkitError("--reference clips are for voice cloning with --backend coqui:MODEL (XTTS, YourTTS)")
-    return name, model
+    return name, model, tuple(names)  # the backend's plan checks that its donors are its voices
 
 
 # --- the work, in worker processes --------------------------------------------------------------
@@ -316,52 +321,47 @@ class _Worker:
         self.prep = prep
         self.config = prep.config
         self.choice = prep.choice
-        self.coqui = prep.coqui
-        self.synth = espeak_tts.EspeakSynthesizer() if self.coqui is None else backends.BACKENDS["coqui"](self.coqui.info)
+        self.backend = prep.backend
+        self.synth = self.backend.synthesizer()
         self.augmenter = Augmenter(prep.config.augment)
         self.mappers = prep.donor_plan.mappers if prep.donor_plan else {}
 
     def process(self, job: Job) -> tuple[list[Utterance], list[dict[str, Any]]]:
-        cfg, choice = self.config, self.choice
+        cfg, choice, backend = self.config, self.choice, self.backend
         sid = sentence_id(choice, job.line)
         if job.reject:
             return [], [{"id": sid, "line": job.line, "text": job.source, "reason": job.reject}]
         text, words = job.text, [list(w) for w in job.words]
         rng = seeded_random(cfg.seed, "voices", sid)
-        plan, coqui = self.prep.donor_plan, self.coqui
-        if coqui is None:
-            languages = [plan.voices[k % len(plan.voices)] for k in range(cfg.voices)] if plan else choice.voice
-            voices = espeak_tts.sample_voices(rng, languages, cfg.voices, cfg.variants, cfg.prosody)
-        else:
-            voices = coqui.voices.sample(rng, cfg.voices)
-        punct = mapping.punctuation_after_words(text, len(words)) if plan or coqui else None
+        plan = self.prep.donor_plan
+        donors = [plan.voices[k % len(plan.voices)] for k in range(cfg.voices)] if plan else None
+        voices = backend.sample_voices(rng, cfg.voices, donors)
+        punct = mapping.punctuation_after_words(text, len(words))
         rows, rejects = [], []
         for k in job.renditions:
             uid = clip_id(choice, job.line, k)
-            donor_fields: dict[str, Any] = {}
-            if plan:
-                donor = voices[k].params["voice"] if coqui is None else plan.voices[0]
-                mapper, to_mnemonic = self.mappers[donor]
-                mapped = mapping.map_sentence(words, mapper, to_mnemonic, voices[k].params.get("pitch", 50), plan.tonal)
-                if not mapped.mnemonic_words:
-                    rejects.append({"id": uid, "line": job.line, "text": job.source,
-                                    "reason": f"no segment could be mapped onto donor {donor}"})
-                    continue
-                donor_fields = {
-                    "donor": donor,
-                    "donor_phonemes": ipa.join_words(mapped.donor_words),
-                    "mapping_cost": round(mapped.cost, 5),
-                    "unmapped": mapped.unmapped,
-                    "render_text": mapped.render_text(punct if punct else [""] * (len(mapped.mnemonic_words) - 1) + ["."])
-                    if coqui is None else coqui.input_fields(mapped.donor_words, punct)["render_text"],
-                }
-            elif coqui is not None:
-                donor_fields = coqui.input_fields(words, punct)
-            if coqui is not None and coqui.info.input == "phonemes" and not donor_fields.get("render_text"):
-                rejects.append({"id": uid, "line": job.line, "text": job.source,
-                                "reason": f"no phoneme of the sentence is among the symbols of {coqui.info.model}"})
+            try:
+                if plan:
+                    donor = donors[k]
+                    mapper, to_input = self.mappers[donor]
+                    mapped = mapping.map_sentence(words, mapper, to_input, voices[k].params.get("pitch", 50),
+                                                  plan.tonal)
+                    if not mapped.mnemonic_words:
+                        raise Rejected(f"no segment could be mapped onto donor {donor}")
+                    input_fields = {
+                        "donor": donor,
+                        "donor_phonemes": ipa.join_words(mapped.donor_words),
+                        "mapping_cost": round(mapped.cost, 5),
+                        "unmapped": mapped.unmapped,
+                        **backend.donor_fields(mapped, punct),
+                    }
+                else:
+                    input_fields = backend.input_fields(words, punct)
+            except Rejected as exc:
+                rejects.append({"id": uid, "line": job.line, "text": job.source, "reason": str(exc)})
                 continue
             base = {
+                "text_original": job.source,
                 "language": choice.iso639_3,
                 "speaker": voices[k].speaker,
                 "phonemes": ipa.join_words(words),
@@ -371,7 +371,7 @@ class _Worker:
                 "seed": derive_seed(cfg.seed, uid),
                 "line": job.line,
                 "rendition": k,
-                **donor_fields,
+                **input_fields,
                 **voices[k].params,
             }
             try:
@@ -391,16 +391,8 @@ def render_clip(row: Utterance, out_dir: Path, synth: Synthesizer, augmenter: Au
 
     With ``records`` the augmentation is replayed from them instead of sampled (see
     :func:`regenerate`). Raises :class:`Rejected` for a clip that cannot be made."""
-    voice = backends.voice_from_row(row.fields)
-    render_text = row.get("render_text") or row.text
-    audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")))
-    if audio.samples.size == 0:
-        raise Rejected("the synthesizer produced no audio")
-    seconds = audio.samples.size / audio.sample_rate
-    if max_seconds is not None and seconds > max_seconds:
-        raise Rejected(f"too long for one clip: {seconds:.1f} s > {max_seconds:g} s")
+    x = _render(row, synth, max_seconds)
     sr = int(row["sample_rate"])
-    x = resample(audio.samples, audio.sample_rate, sr)
     seed = int(row["seed"])
     if records is None:
         x, records = augmenter.apply(x, sr, seed) if augmenter else (x, [])
@@ -412,14 +404,40 @@ def render_clip(row: Utterance, out_dir: Path, synth: Synthesizer, augmenter: Au
     return row.with_fields(duration=pcm.size / sr, augment=records, synthkit_version=__version__)
 
 
-def regenerate(row: Utterance, out_path: str | os.PathLike) -> Path:
-    """Re-make one clip from its manifest row alone (voice, prosody, text, sample rate, and the
-    recorded augmentation values) and write it to ``out_path``. Bit-identical to the original."""
+def _render(row: Utterance, synth: Synthesizer, max_seconds: float | None = None) -> np.ndarray:
+    """The row's rendering, resampled to its ``sample_rate``, before any augmentation."""
+    voice = backends.voice_from_row(row.fields)
+    render_text = row.get("render_text") or row.text
+    audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")))
+    if audio.samples.size == 0:
+        raise Rejected("the synthesizer produced no audio")
+    seconds = audio.samples.size / audio.sample_rate
+    if max_seconds is not None and seconds > max_seconds:
+        raise Rejected(f"too long for one clip: {seconds:.1f} s > {max_seconds:g} s")
+    return resample(audio.samples, audio.sample_rate, int(row["sample_rate"]))
+
+
+def render_unaugmented(row: Utterance, synth: Synthesizer | None = None) -> tuple[np.ndarray, int]:
+    """``(samples, sample_rate)`` of the row's clip as rendered, without its recorded augmentation: what
+    :func:`regenerate` with ``augment=False`` writes, as float32 read back from 16-bit PCM. The quality
+    scorer judges intelligibility on it (see :mod:`synthkit.quality.metrics`). ``synth``: the row's
+    backend, when the caller keeps one."""
     if row.get("backend") not in backends.BACKENDS:
+        raise SynthkitError(f"row {row.id}: re-rendering clips of backend {row.get('backend')!r} is not supported")
+    x = _render(row, synth or backends.for_row(row.fields))
+    return int16_to_float(float_to_int16(x)), int(row["sample_rate"])
+
+
+def regenerate(row: Utterance, out_path: str | os.PathLike, augment: bool = True) -> Path:
+    """Re-make one clip from its manifest row alone (voice, prosody, text, sample rate, and the
+    recorded augmentation values) and write it to ``out_path``. Bit-identical to the original.
+    ``augment=False``: the rendering without its augmentation (what the quality scorer judges)."""
+    if row.get("backend") not in backends.BACKENDS or not backends.get(row["backend"]).reproducible:
         raise SynthkitError(f"row {row.id}: regenerating clips of backend {row.get('backend')!r} is not supported")
     out_path = Path(out_path)
     target = row.with_fields(audio_filepath=str(out_path.resolve()))
-    render_clip(target, out_path.parent, backends.for_row(row.fields), None, None, list(row.get("augment") or []))
+    records = list(row.get("augment") or []) if augment else []
+    render_clip(target, out_path.parent, backends.for_row(row.fields), None, None, records)
     return out_path
 
 
@@ -444,6 +462,11 @@ def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
         for n, line in enumerate(f, start=1):
             if line.strip():
                 yield n, line.rstrip("\r\n")
+
+
+def _count_blank_lines(path: Path) -> int:
+    with open(path, encoding="utf-8-sig") as f:
+        return sum(1 for line in f if not line.strip())
 
 
 def run(prep: Prepared) -> Summary:
@@ -474,7 +497,8 @@ def run(prep: Prepared) -> Summary:
             for n, source, need in pending():
                 # runs in the pool's feeder thread: it only reads, every write happens in this thread
                 try:
-                    text = normalize(source, choice.iso639_3, choice.iso639_1, choice.script, cfg.max_chars)
+                    text = normalize(source, choice.iso639_3, choice.iso639_1, choice.script, cfg.max_chars,
+                                     locale=choice.requested)
                     words = g2p.phonemize(text)
                 except Rejected as exc:
                     yield Job(n, source, "", (), need, reject=str(exc))
@@ -482,6 +506,7 @@ def run(prep: Prepared) -> Summary:
                 yield Job(n, source, text, tuple(tuple(w) for w in words), need)
 
         total = sum(1 for _ in _read_lines(cfg.text_path))
+        summary.blank_lines = _count_blank_lines(cfg.text_path)
         bar = _progress(total, cfg.progress)
         bar.update(total - sum(1 for _ in pending()))
         for rows, rejected in _map(prep, jobs()):

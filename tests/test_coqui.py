@@ -221,8 +221,8 @@ def test_languages_and_doctor_show_licences_and_availability(cli):
     assert "CPML (non-commercial)" in text and "CC BY-NC 4.0 (non-commercial)" in text
     res = cli("doctor", "--json")
     checks = {c["name"]: c for c in json.loads(res.stdout)}
-    assert checks["coqui-tts"]["ok"], checks["coqui-tts"]
-    assert checks["speechbrain"]["ok"], checks["speechbrain"]
+    assert checks["coqui-tts"]["importable"], checks["coqui-tts"]
+    assert checks["speechbrain"]["importable"], checks["speechbrain"]
     assert "CPML" in checks["coqui-tts"]["detail"]
 
 
@@ -260,22 +260,32 @@ def test_espeak_default_needs_neither_torch_nor_coqui_nor_speechbrain(tmp_path, 
 
 
 @pytest.mark.slow
-def test_doctor_explains_torchaudio_cuda_build(tmp_path):
+def test_doctor_explains_torchaudio_cuda_build(tmp_path, sw_text):
     """When torchaudio's CUDA-linked extensions are present (PyPI's build for this torch), importing
-    coqui-tts or speechbrain fails in the loader; doctor names the cause and the fix."""
+    coqui-tts or speechbrain fails in the loader. doctor sees it without importing anything (the
+    extension's ELF names libc10_cuda.so, which the CPU torch lacks) and names the cause and the fix;
+    asking for coqui then fails with one line that says the same."""
+    from .test_offline import write_elf_needing
+
     fake = tmp_path / "site" / "torchaudio"
-    fake.mkdir(parents=True)
+    (fake / "lib").mkdir(parents=True)
+    write_elf_needing(fake / "lib" / "libtorchaudio.so", ["libc10_cuda.so", "libcudart.so.12", "libc.so.6"])
     (fake / "__init__.py").write_text(textwrap.dedent("""
         raise OSError("libc10_cuda.so: cannot open shared object file: No such file or directory")
-    """), encoding="utf-8")
+    """), encoding="utf-8")  # what the loader raises when the real extension is imported
     env = dict(os.environ, PYTHONPATH=f"{tmp_path / 'site'}{os.pathsep}{ROOT}")
     res = subprocess.run([sys.executable, "-m", "synthkit", "doctor", "--json"], env=env, capture_output=True,
                          text=True, timeout=600)
     checks = {c["name"]: c for c in json.loads(res.stdout)}
-    for name in ("coqui-tts", "speechbrain"):
-        assert not checks[name]["ok"]
+    for name in ("coqui-tts", "speechbrain", "SQUIM"):
+        assert not checks[name]["ok"] and checks[name]["importable"] is False, checks[name]
         assert "libc10_cuda" in checks[name]["hint"] and "./setup.sh" in checks[name]["hint"]
         assert "removes torchaudio's CUDA extensions" in checks[name]["hint"]
+    res = subprocess.run([sys.executable, "-m", "synthkit", "synth", "--lang", "sw", "--text", str(sw_text), "--out",
+                          str(tmp_path / "o"), "--backend", "coqui:mms"], env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert res.returncode == 2 and len(res.stderr.splitlines()) == 1, res.stderr
+    assert "libc10_cuda" in res.stderr and "./setup.sh" in res.stderr
 
 
 def test_explain_names_the_missing_package():

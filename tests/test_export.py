@@ -466,6 +466,42 @@ def test_cli_export_and_refusals(sw, tmp_path, cli):
     assert res.exit_code == 0
 
 
+def test_speaker_split_of_a_voices_3_corpus_warns_that_sentences_cross_and_auto_splits_by_text(sw, tmp_path, cli):
+    """The issue's case: a corpus made with --voices 3, split by speaker, had test sentences in train too
+    with no word said. Now the export says so (one line on stderr and in export.json), and the default
+    (auto) keeps every sentence, with all its renditions, in one split."""
+    texts = {u.id: u.text for u in read_manifest(sw)}  # every rendition of a sentence has its text
+
+    def sentences_by_split(out):
+        rows = {}
+        for name in ("train", "dev", "test"):
+            for line in (out / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+                rows.setdefault(name, set()).add(texts[json.loads(line)["id"]])
+        return rows
+
+    out = tmp_path / "by_speaker"
+    res = cli("export", str(sw), "--format", "nemo", "--out", str(out), "--split", SPLIT, "--split-by", "speaker",
+              "--quiet")
+    assert res.exit_code == 0, res.output
+    s = sentences_by_split(out)
+    assert s["test"] & s["train"]  # the leak is real on this corpus...
+    warned = [line for line in res.stderr.splitlines() if "warning" in line]
+    assert len(warned) == 1 and "share" in warned[0] and "sentence(s)" in warned[0], res.stderr  # ...and said
+    assert "split by speaker" in res.stdout
+    assert json.loads((out / "export.json").read_text())["warnings"] == [warned[0].split("warning: ", 1)[1]]
+
+    out = tmp_path / "auto"
+    res = cli("export", str(sw), "--format", "nemo", "--out", str(out), "--split", SPLIT, "--quiet")
+    assert res.exit_code == 0, res.output
+    assert "split by text (auto: 20 sentence(s) occur in several rows (60 rows)" in res.stdout
+    s = sentences_by_split(out)
+    assert not (s["train"] & s["dev"]) and not (s["train"] & s["test"]) and not (s["dev"] & s["test"])
+    assert sum(len(v) for v in s.values()) == N_SENTENCES
+    warned = [line for line in res.stderr.splitlines() if "warning" in line]
+    assert len(warned) == 1 and "speaker(s)" in warned[0]  # voices are shared: said, not hidden
+    assert json.loads((out / "export.json").read_text())["split_by"] == "text"
+
+
 def test_doctor_reports_export_and_ray_packages(cli):
     res = cli("doctor", "--json")
     assert res.exit_code == 0, res.output

@@ -118,7 +118,7 @@ def test_filter_cli_writes_kept_and_rejected_with_reasons(tmp_path, cli):
     assert rejected["broken"]["reject_reasons"][0]["rule"] == "score_errors"
     assert rejected["line 6"]["raw"] == "not json" and rejected["line 6"]["reject_reasons"][0]["rule"] == "manifest_rows"
     assert "kept 2 of 6 rows, rejected 4" in res.stdout and "cer: 2 rejected" in res.stdout
-    assert "cer: not judged on 1 row(s)" in res.stdout
+    assert "cer: not judged on 2 row(s): no cer in the row (metric cer not scored) (1); the row could not be scored" in res.stdout, res.stdout
 
 
 def test_filter_missing_input_exits_2(tmp_path, cli):

@@ -109,7 +109,7 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     probe.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
     cmd = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=15000",
            "--dump-dom", probe.as_uri()]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)  # a hang guard; rendering is virtual time
     m = re.search(r'<pre id="render-check">(.*?)</pre>', res.stdout, re.S)
     assert m, (res.returncode, res.stdout[-2000:], res.stderr[-2000:])
     seen = json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&"))

@@ -73,15 +73,13 @@ def test_encoder_by_hub_name_from_the_local_cache(tmp_path, monkeypatch):
         shutil.copy(f, snap / f.name)
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text(rev)
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))  # read on every call (not at import, as HF does)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    import huggingface_hub.constants as C
-
-    monkeypatch.setattr(C, "HF_HUB_CACHE", str(tmp_path / "hub"))
-    monkeypatch.setattr(C, "HF_HUB_OFFLINE", True)
     ex = make_extractor({"type": "hf", "model": "synthkit-test/tiny-wavlm", "layer": 1}, 16000)
     assert ex(torch.from_numpy(speechlike(seconds=0.5))[None]).shape[-1] == 32
-    with pytest.raises(SynthkitError, match="cannot load speech encoder 'synthkit-test/absent'"):
+    assert ex.model_name == "synthkit-test/tiny-wavlm"  # checkpoints refer to the encoder by its name
+    with pytest.raises(SynthkitError, match="speech encoder synthkit-test/absent is not on this machine .* "
+                       "HF_HUB_OFFLINE is set; works offline now: logmel features"):
         make_extractor({"type": "hf", "model": "synthkit-test/absent", "layer": 1}, 16000)
 
 

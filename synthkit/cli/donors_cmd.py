@@ -18,12 +18,12 @@ from . import main
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many donors to print.")
 @click.option("--include-constructed", is_flag=True, help="Also rank constructed/fictional languages (Esperanto, Klingon, ...).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (every donor).")
-@click.option("--donor", "extra", multiple=True, help="Also rank this donor: coqui:MODEL (a VITS that reads phonemes); repeatable.")
+@click.option("--donor", "extra", multiple=True, help="Also rank this donor: coqui:MODEL (a VITS that reads phonemes), piper:VOICE|DIR, kokoro:DIR; repeatable.")
 @click.option("--matrix", is_flag=True, help="Write a targets x donors cost matrix (CSV + heatmap PNG).")
 @click.option("--text-dir", type=click.Path(path_type=Path), help="With --matrix: folder holding <lang>.txt per target.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="With --matrix: output folder.")
 def donors(language, text_path, g2p, mapping, top, include_constructed, extra, as_json, matrix, text_dir, out_dir):
-    """Rank espeak-ng voices as donors for a language by phoneme mapping cost."""
+    """Rank donor voices (espeak-ng's and the installed neural ones) for a language by phoneme mapping cost."""
     from ..donors import format_ranking, rank_donors, transfer_matrix, write_matrix
     from ..errors import SynthkitError
     from ..languages import resolve
@@ -51,11 +51,16 @@ def donors(language, text_path, g2p, mapping, top, include_constructed, extra, a
     if text_path is None:
         raise SynthkitError("--text FILE is required (the target text whose phonemes are mapped)")
     choice, target = inventory_for(language, text_path)
+    skipped: list[tuple[str, str]] = []
     scores = rank_donors(target, include_constructed=include_constructed, overrides_path=mapping,
-                         extra=[_extra_donor(spec, choice) for spec in extra])
+                         extra=[_extra_donor(spec, choice) for spec in extra], skipped=skipped)
+    for voice, why in skipped:
+        click.echo(f"synthkit donors: skipped donor {voice}: {why}", err=True)
     if as_json:
         click.echo(json.dumps({"language": choice.to_dict(), "inventory": target.to_dict(),
-                               "donors": [s.to_dict() for s in scores]}, ensure_ascii=False, indent=2))
+                               "donors": [s.to_dict() for s in scores],
+                               "skipped": [{"voice": v, "reason": why} for v, why in skipped]},
+                              ensure_ascii=False, indent=2))
         return
     click.echo(f"{choice.describe()}; {target.sentences} sentences, {target.tokens} phoneme tokens, "
                f"{len(target.counts)} distinct segments ({target.rejected} sentences rejected)")
@@ -66,9 +71,8 @@ def _extra_donor(spec: str, choice):
     from ..errors import SynthkitError
     from ..tts import backends
 
-    name, model = backends.parse(spec)
-    if name != "coqui" or not model:
-        raise SynthkitError(f"--donor {spec}: give coqui:MODEL (espeak-ng voices are ranked anyway)")
-    from ..tts.coqui import donor_inventory, resolve_model
-
-    return donor_inventory(resolve_model(model, choice))
+    name, model = backends.parse_donor(spec)
+    if name == backends.DEFAULT:
+        raise SynthkitError(f"--donor {spec}: give NAME:MODEL of a neural backend (coqui:MODEL, piper:VOICE|DIR, "
+                            "kokoro:DIR); espeak-ng voices and the installed neural voices are ranked anyway")
+    return backends.donor_inventory(spec, choice)

@@ -51,12 +51,15 @@ def _threads(threads: int | None, workers: int) -> int:
 @click.option("--speaker-ref-key", default="speaker_ref", show_default=True, help="Row key naming a row's reference clip.")
 @click.option("--model", "models", multiple=True, help="MOS model: utmos=DIR, nisqa=FILE, squim=FILE, dnsmos=personalized.")
 @click.option("--overwrite", is_flag=True, help="Recompute scores rows already have.")
+@click.option("--on-render", default="snr_db,speech_ratio,cer,per", show_default=True,
+              help="Metrics judged on the unaugmented render of synth rows that were augmented (not on the damage "
+                   "asked for), re-made from the row; 'none': judge the augmented files.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def score(manifest, output, metrics, workers, engine, address, threads, asr, asr_language, phones, per_weighted,
-          speaker_embedder, speaker_ref, speaker_ref_key, models, overwrite, quiet):
+          speaker_embedder, speaker_ref, speaker_ref_key, models, overwrite, on_render, quiet):
     """Add quality scores (flat keys) to every row of MANIFEST; streaming and resumable."""
     from ..errors import SynthkitError
-    from ..quality.metrics import ScoreConfig, parse_metrics
+    from ..quality.metrics import ScoreConfig, parse_metrics, parse_on_render
     from ..quality.score import score_manifest
 
     check_engine(engine, address)
@@ -66,7 +69,7 @@ def score(manifest, output, metrics, workers, engine, address, threads, asr, asr
                          per_weighted=per_weighted, speaker=speaker_embedder,
                          speaker_ref=str(speaker_ref.resolve()) if speaker_ref else None,
                          speaker_ref_key=speaker_ref_key, models=_models(models), threads=_threads(threads, workers),
-                         overwrite=overwrite)
+                         overwrite=overwrite, on_render=parse_on_render(on_render))
     summary = score_manifest(manifest, output, config, workers=workers, engine=engine, address=address,
                              progress=not quiet)
     click.echo(f"synthkit score: {summary.text()} -> {output}")

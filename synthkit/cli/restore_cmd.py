@@ -81,7 +81,10 @@ def degrade(source, out_dir, preset, noise_dir, rir_dir, seed, sample_rate, work
 @click.option("--max-transcript-change", default=None, type=float,
               help="With --keep-original-if-worse, rows without text: keep the original when the restored clip's "
                    "transcript differs from the input's by more than this CER [default: 0.1].")
-@click.option("--scores/--no-scores", default=None, help="Before/after scores (default: when the scoring packages are installed).")
+@click.option("--scores/--no-scores", default=None,
+              help="Before/after scores: DNSMOS and speaker similarity of input and output, in each row "
+                   "(default: on when the scoring packages are installed). They take most of the time: "
+                   "a run takes about 2.5-4x as long as with --no-scores on CPU; --keep-original-if-worse needs them.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @engine_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -90,7 +93,7 @@ def restore(source, out_dir, checkpoint, workers, keep_original_if_worse, min_sp
             max_transcript_change, scores, device, engine, address, as_json, quiet):
     """Restore noisy, reverberant, band-limited or codec-damaged speech (manifest or folder in)."""
     from ..restore.scores import MAX_TRANSCRIPT_CHANGE
-    from ..restore.stage import MIN_SPEAKER_SIMILARITY, RestoreRunConfig, prepare, run
+    from ..restore.stage import MIN_SPEAKER_SIMILARITY, SCORES_COST_NOTE, RestoreRunConfig, prepare, run
 
     check_engine(engine, address)
     cfg = RestoreRunConfig(source, out_dir, checkpoint, workers=workers, keep_original_if_worse=keep_original_if_worse,
@@ -102,5 +105,7 @@ def restore(source, out_dir, checkpoint, workers, keep_original_if_worse, min_sp
                            engine=engine, engine_address=address)
     prep = prepare(cfg)
     click.echo(f"synthkit restore: checkpoint {prep.checkpoint}", err=True)
+    if prep.scores and not quiet:
+        click.echo(f"synthkit restore: {SCORES_COST_NOTE} (--no-scores skips them)", err=True)
     summary = run(prep)
     click.echo(json.dumps(summary.to_dict(), indent=2) if as_json else summary.text())

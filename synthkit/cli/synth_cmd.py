@@ -50,8 +50,9 @@ def synth(language, text_path, out_dir, voices, augment, noise_dir, rir_dir, wor
                          engine_address=address, backend=backend, references=tuple(references))
     prep = prepare(config)
     click.echo(f"synthkit synth: {prep.choice.describe()}", err=True)
-    if prep.coqui is not None:
-        click.echo(f"synthkit synth: rendering with {prep.coqui.info.describe()}", err=True)
+    described = prep.backend.describe()
+    if described:
+        click.echo(f"synthkit synth: {described}", err=True)
     if prep.donor_plan:
         chosen = ", ".join(f"{s['voice']} (cost {s['cost']:.4f}, exact {s['coverage']:.0%})" for s in prep.donor_plan.scores)
         click.echo(f"synthkit synth: rendering through donor voice(s) {chosen}", err=True)
@@ -63,7 +64,9 @@ def synth(language, text_path, out_dir, voices, augment, noise_dir, rir_dir, wor
 @click.argument("manifest", type=click.Path(path_type=Path))
 @click.argument("clip_id")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="WAV file to write.")
-def regen(manifest, clip_id, output):
+@click.option("--no-augment", is_flag=True,
+              help="The rendering without its recorded augmentation (what score/check judge CER/SNR on).")
+def regen(manifest, clip_id, output, no_augment):
     """Re-make one clip from its manifest row alone (bit-identical to the original)."""
     from ..errors import SynthkitError
     from ..manifest import read_manifest
@@ -71,7 +74,7 @@ def regen(manifest, clip_id, output):
 
     for row in read_manifest(manifest):
         if row.id == clip_id:
-            regenerate(row, output)
+            regenerate(row, output, augment=not no_augment)
             click.echo(str(output))
             return
     raise SynthkitError(f"no row with id {clip_id!r} in {manifest}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -79,18 +80,34 @@ def _columns(items: list[str], width: int = 100) -> str:
     return "\n".join("  " + "".join(i.ljust(col) for i in items[k:k + per]).rstrip() for k in range(0, len(items), per))
 
 
+_MARKS = {"download": "dl ", "missing": " - "}
+
+
 @main.command()
-@click.option("--json", "as_json", is_flag=True)
-def doctor(as_json):
-    """Which backends, weights and optional packages are present, and what to install for the rest."""
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable: one object per check, with importable, "
+              "weights (local / download / missing / none) and ok (usable now, offline).")
+@click.option("--lock", "lock", type=click.Path(path_type=Path, dir_okay=False),
+              help="Compare installed versions with this lock file [the checkout's requirements.lock].")
+def doctor(as_json, lock):
+    """Which backends import, whose weights are on this machine or need a download, whether installed
+    versions match the lock, and what to install for the rest. Imports no model library (about a second)."""
     from ..doctor import run_checks
 
-    checks = run_checks()
+    checks = run_checks(lock)
     if as_json:
-        click.echo(json.dumps([c.__dict__ for c in checks], indent=2))
+        click.echo(json.dumps([c.to_dict() for c in checks], indent=2))
     else:
         for c in checks:
-            mark = "ok " if c.ok else ("ERR" if c.required else " - ")
+            if c.ok:
+                mark = "ok "
+            elif c.required:
+                mark = "ERR"
+            elif c.importable and c.weights in _MARKS:
+                mark = _MARKS[c.weights]
+            else:
+                mark = " - "
             click.echo(f"[{mark}] {c.name:<22} {c.detail}" + (f"\n       -> {c.hint}" if not c.ok and c.hint else ""))
+        click.echo("[ok ] usable offline now   [dl ] importable, weights need a download (network once)   "
+                   "[ - ] not installed or not usable   [ERR] needed by the offline default")
     if any(c.required and not c.ok for c in checks):
         raise SystemExit(1)

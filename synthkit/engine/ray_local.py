@@ -23,8 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-#: Seconds to wait for ``ray start`` to report the cluster up.
-START_TIMEOUT_S = 120
+#: Seconds to wait for ``ray start`` to report the cluster up (a hang guard: on a busy machine it can take a
+#: minute or more; a start that fails ends the wait at once).
+START_TIMEOUT_S = 300
 #: Seconds to wait after SIGTERM before SIGKILL.
 STOP_GRACE_S = 3
 #: Object store size (bytes); small, since stages pass rows, not audio, through Ray.

@@ -1,6 +1,6 @@
 """``synthkit export``: a synthkit manifest as a dataset that NeMo, lhotse/icefall, Kaldi/ESPnet,
-Hugging Face ``datasets`` or coqui-tts trains on, with deterministic (optionally speaker-disjoint)
-splits and optional resampling.
+Hugging Face ``datasets`` or coqui-tts trains on, with deterministic splits that keep
+speakers and/or sentences out of two splits (:mod:`.splits`) and optional resampling.
 
     from synthkit.export import ExportConfig, export_manifest, parse_split
     export_manifest(ExportConfig(Path("corpus/manifest.jsonl"), "lhotse", Path("out"),

@@ -27,7 +27,7 @@ from ..hashing import file_sha256
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
 from .base import ScanStats, Writer, column_kind, safe_name, type_name
 from .media import AudioContext, AudioJob, AudioResult, complete, init_worker, process
-from .splits import SPLIT_BY, SplitSpec, assign_splits
+from .splits import SPLIT_BY, SplitSpec, assign_splits, overlaps, resolve_split_by, sentence_key, uses_speakers
 
 #: format name -> "module:WriterClass" (imported only when the format is used)
 FORMATS: dict[str, str] = {
@@ -51,7 +51,7 @@ class ExportConfig:
     format: str
     out_dir: Path
     split: SplitSpec = field(default_factory=SplitSpec)
-    split_by: str = "utterance"
+    split_by: str = "auto"  # auto, utterance, speaker, text, speaker+text (see .splits)
     sample_rate: int | None = None  # None: keep each clip's rate
     seed: int = 0
     shar: bool = False  # lhotse: also write Lhotse Shar shards
@@ -67,6 +67,9 @@ class ExportSummary:
     rejects: int = 0
     files: list[str] = field(default_factory=list)
     wall_s: float = 0.0
+    split_by: str = ""  # the grouping used (``auto`` resolved)
+    split_by_reason: str = ""
+    warnings: list[str] = field(default_factory=list)  # one line each (splits that share sentences/speakers)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -74,8 +77,10 @@ class ExportSummary:
     def text(self) -> str:
         parts = ", ".join(f"{n}: {s['utterances']} utt / {s['speakers']} spk / {s['hours']:.3f} h"
                           for n, s in self.splits.items())
+        grouping = f"; split by {self.split_by} ({self.split_by_reason})" if len(self.splits) > 1 else ""
+        warned = f"; {len(self.warnings)} warning(s) (stderr, {SETTINGS_NAME})" if self.warnings else ""
         return (f"{self.format} export in {self.out_dir}: {parts}; {self.rejects} rejects "
-                f"({REJECTS_NAME}); {self.wall_s:.1f} s")
+                f"({REJECTS_NAME}); {self.wall_s:.1f} s{grouping}{warned}")
 
 
 def writer_class(name: str) -> type:
@@ -141,6 +146,7 @@ def check_out_dir(out: Path, wanted: dict[str, Any]) -> None:
 class _Scan:
     ids: list[str] = field(default_factory=list)
     speakers: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str | None] = field(default_factory=dict)  # id -> splits.sentence_key
     kinds: dict[str, set[str]] = field(default_factory=dict)
     segments: bool = False
     rejects: list[dict[str, Any]] = field(default_factory=list)
@@ -168,8 +174,8 @@ def _row_problem(utt: Utterance, base: Path, config: ExportConfig, cls: type) ->
         _segment(utt)
     except ValueError as exc:
         return str(exc)
-    if config.split_by == "speaker" and len(config.split.parts) > 1 and utt.get("speaker") in (None, ""):
-        return "no speaker (--split-by speaker needs one)"
+    if uses_speakers(config.split_by) and len(config.split.parts) > 1 and utt.get("speaker") in (None, ""):
+        return f"no speaker (--split-by {config.split_by} needs one)"
     return cls.check(utt)
 
 
@@ -189,6 +195,7 @@ def _scan(config: ExportConfig, cls: type) -> _Scan:
         scan.ids.append(row.id)
         if row.get("speaker") not in (None, ""):
             scan.speakers[row.id] = str(row.get("speaker"))
+        scan.texts[row.id] = sentence_key(row.text)
         if "offset" in row.fields:
             scan.segments = True
         for k, v in row.fields.items():
@@ -261,14 +268,16 @@ def export_manifest(config: ExportConfig) -> ExportSummary:
         raise SynthkitError(f"no row of {config.manifest} can be exported "
                             f"({len(scan.rejects)} rejected; first reason: "
                             f"{scan.rejects[0]['reasons'][0] if scan.rejects else 'the manifest is empty'})")
-    accepted = assign_splits(scan.ids, config.split, config.seed, config.split_by, scan.speakers)
+    split_by, why = resolve_split_by(config.split_by, scan.texts)
+    accepted = assign_splits(scan.ids, config.split, config.seed, split_by, scan.speakers, scan.texts)
     stats = ScanStats(rows=len(scan.ids), speakers=frozenset(scan.speakers.values()),
                       extra_kinds={k: column_kind(v) for k, v in scan.kinds.items()}, segments=scan.segments)
     out.mkdir(parents=True, exist_ok=True)
     _write_json(out / SETTINGS_NAME, {"settings": wanted, "complete": False})  # a re-run may take over
     writer: Writer = cls(config, stats)
     ctx = AudioContext(out.resolve(), config.sample_rate, cls.audio)
-    summary = ExportSummary(format=config.format, out_dir=str(out))
+    summary = ExportSummary(format=config.format, out_dir=str(out), split_by=split_by, split_by_reason=why)
+    written: dict[str, str] = {}
     per_split = {n: {"utterances": 0, "speakers": set(), "seconds": 0.0} for n in config.split.names}
     cache: dict[str, tuple[Path, int, int]] = {}
     bar = _progress(len(scan.ids), config.progress)
@@ -285,6 +294,7 @@ def export_manifest(config: ExportConfig) -> ExportSummary:
                 continue
             item = result.item
             writer.write(item)
+            written[result.uid] = item.split
             s = per_split[item.split]
             s["utterances"] += 1
             s["seconds"] += item.duration
@@ -296,6 +306,8 @@ def export_manifest(config: ExportConfig) -> ExportSummary:
     summary.files = sorted(str(Path(f).resolve().relative_to(out.resolve())) for f in files)
     summary.splits = {n: {"utterances": s["utterances"], "speakers": len(s["speakers"]),
                           "hours": round(s["seconds"] / 3600, 4)} for n, s in per_split.items()}
+    if len(config.split.names) > 1:
+        summary.warnings = overlaps(written, config.split.names, scan.speakers, scan.texts)
     summary.wall_s = round(time.monotonic() - t0, 2)
     _write_json(out / SETTINGS_NAME, {"settings": wanted, "complete": True, "synthkit_version": __version__,
                                       **summary.to_dict()})

@@ -1,13 +1,26 @@
-"""Deterministic train/dev/test splits, by utterance or speaker-disjoint.
+"""Deterministic train/dev/test splits that do not leak: by utterance, speaker, sentence, or both.
 
 A split spec is ``name=fraction,...`` (``train=0.9,dev=0.05,test=0.05``); fractions sum to 1.
-Assignment depends only on the set of ids (and speakers), the spec and the seed — never on the order
-of the manifest's rows or on the number of workers — so the same command always gives the same split.
+Assignment depends only on the set of ids (and their speakers and texts), the spec and the seed — never
+on the order of the manifest's rows or on the number of workers — so the same command always gives the
+same split.
 
 * ``by="utterance"``: ids are sorted, shuffled with the seed, and cut into blocks whose sizes are the
   fractions rounded by largest remainder (every non-empty split gets at least one utterance).
-* ``by="speaker"``: speakers are sorted and shuffled with the seed; each speaker goes, with all their
-  utterances, to the split furthest below its target utterance count. No speaker is in two splits.
+* ``by="speaker"``: every speaker, with all their utterances, is one group. No speaker is in two splits.
+* ``by="text"``: every sentence (rows whose :func:`sentence_key` is equal: the same text up to case,
+  Unicode form, punctuation and spacing), with all its renditions, is one group. No sentence is in two
+  splits. A row without text is a group of its own.
+* ``by="speaker+text"``: groups are the connected components of "same speaker" and "same sentence", so
+  neither a speaker nor a sentence is in two splits. (A synthetic corpus whose voices each read many of
+  the same sentences can be one component: then no such split exists, and the error says so.)
+* ``by="auto"``: ``text`` when some sentence occurs in more than one row (several renditions per
+  sentence, as ``synthkit synth --voices N`` makes: an utterance split would put the same sentence in
+  train and test), else ``utterance``. :func:`resolve_split_by` says which and why.
+
+Groups are sorted by their first id, shuffled with the seed, and each goes, whole, to the split furthest
+below its target utterance count. :func:`overlaps` measures what a split shares with another (sentences,
+speakers), for the export's warnings.
 """
 
 from __future__ import annotations
@@ -15,6 +28,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,9 +39,12 @@ from ..rng import derive_seed
 #: The split used when no ``--split`` is given: everything in one split called ``train`` (as
 #: Hugging Face names an unsplit dataset; ``all`` is reserved there).
 NO_SPLIT = (("train", 1.0),)
-SPLIT_BY = ("utterance", "speaker")
+#: Groupings ``--split-by`` takes (``auto`` resolves to ``text`` or ``utterance``).
+SPLIT_BY = ("auto", "utterance", "speaker", "text", "speaker+text")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _SUM_TOLERANCE = 1e-6
+#: Sentences/speakers named in an overlap warning (the count is always complete).
+_EXAMPLES = 3
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,37 @@ def parse_split(spec: str | None) -> SplitSpec:
     return SplitSpec(tuple(parts))
 
 
+def sentence_key(text: object) -> str | None:
+    """What makes two rows the same sentence: the text with Unicode NFKC, case folded, punctuation and
+    symbols dropped, whitespace collapsed (``"Habari, yako?"`` and ``"habari yako"`` are one sentence).
+    ``None`` for a row without text."""
+    if not isinstance(text, str):
+        return None
+    t = unicodedata.normalize("NFKC", text).casefold()
+    t = "".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in t)
+    t = " ".join(t.split())
+    return t or None
+
+
+def uses_speakers(by: str) -> bool:
+    return by in ("speaker", "speaker+text")
+
+
+def resolve_split_by(by: str, texts: Mapping[str, str | None]) -> tuple[str, str]:
+    """(grouping, why) for ``by``; ``auto`` becomes ``text`` when a sentence has several renditions
+    (``texts``: id -> :func:`sentence_key`), else ``utterance``."""
+    if by not in SPLIT_BY:
+        raise SynthkitError(f"--split-by must be one of {', '.join(SPLIT_BY)}, got {by!r}")
+    if by != "auto":
+        return by, f"--split-by {by}"
+    per = Counter(k for k in texts.values() if k is not None)
+    repeated = {k: c for k, c in per.items() if c > 1}
+    if repeated:
+        return "text", (f"auto: {len(repeated)} sentence(s) occur in several rows "
+                        f"({sum(repeated.values())} rows), so each sentence stays in one split")
+    return "utterance", "auto: every sentence occurs once"
+
+
 def _counts(n: int, fractions: Sequence[float]) -> list[int]:
     """Largest-remainder rounding of ``n * fraction``, at least 1 per split when ``n`` allows."""
     exact = [n * f for f in fractions]
@@ -84,14 +132,54 @@ def _counts(n: int, fractions: Sequence[float]) -> list[int]:
     return counts
 
 
-def assign_splits(ids: Sequence[str], spec: SplitSpec, seed: int = 0, by: str = "utterance",
-                  speakers: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Map each id to a split name. ``speakers`` (id -> speaker) is needed for ``by="speaker"``.
+def _groups(ids: Sequence[str], by: str, speakers: Mapping[str, str], texts: Mapping[str, str | None]
+            ) -> list[tuple[str, list[str]]]:
+    """(label, ids) of the groups that must stay whole, sorted by label."""
+    if by == "speaker":
+        out: dict[str, list[str]] = {}
+        for i in ids:
+            out.setdefault(speakers[i], []).append(i)
+        return sorted(out.items())
+    # union-find over ids, joined through a shared sentence (and, for speaker+text, a shared speaker)
+    parent = {i: i for i in ids}
 
-    Raises :class:`SynthkitError` when a requested split would be empty (too few utterances or
-    speakers for the spec)."""
-    if by not in SPLIT_BY:
-        raise SynthkitError(f"--split-by must be one of {', '.join(SPLIT_BY)}, got {by!r}")
+    def find(i: str) -> str:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, str], str] = {}
+    for i in sorted(ids):
+        keys = [("t", texts[i])] if texts.get(i) is not None else []
+        if by == "speaker+text":
+            keys.append(("s", speakers[i]))
+        for k in keys:
+            if k in first:
+                a, b = find(first[k]), find(i)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            else:
+                first[k] = i
+    comps: dict[str, list[str]] = {}
+    for i in sorted(ids):
+        comps.setdefault(find(i), []).append(i)
+    return sorted(comps.items())
+
+
+_UNIT = {"speaker": "speaker(s)", "text": "sentence(s)", "speaker+text": "connected group(s) of speakers and sentences"}
+
+
+def assign_splits(ids: Sequence[str], spec: SplitSpec, seed: int = 0, by: str = "utterance",
+                  speakers: Mapping[str, str] | None = None,
+                  texts: Mapping[str, str | None] | None = None) -> dict[str, str]:
+    """Map each id to a split name. ``speakers`` (id -> speaker) is needed for ``speaker`` groupings,
+    ``texts`` (id -> :func:`sentence_key`) for ``text`` ones; ``by`` is resolved (not ``auto``).
+
+    Raises :class:`SynthkitError` when a requested split would be empty (too few utterances,
+    speakers or sentences for the spec)."""
+    if by not in SPLIT_BY or by == "auto":
+        raise SynthkitError(f"--split-by must be one of {', '.join(SPLIT_BY[1:])} here, got {by!r}")
     names = spec.names
     if len(names) == 1:
         return {i: names[0] for i in ids}
@@ -110,21 +198,53 @@ def assign_splits(ids: Sequence[str], spec: SplitSpec, seed: int = 0, by: str = 
                 out[i] = name
             start += c
         return out
-    if speakers is None:
-        raise ValueError("by='speaker' needs the speaker of every id")
-    per_speaker = Counter(speakers[i] for i in ids)
-    spk_order = sorted(per_speaker)
-    rng.shuffle(spk_order)
-    total = len(ids)
-    targets = [total * f for f in fractions]
+    if uses_speakers(by) and speakers is None:
+        raise ValueError(f"by={by!r} needs the speaker of every id")
+    if by in ("text", "speaker+text") and texts is None:
+        raise ValueError(f"by={by!r} needs the text of every id")
+    groups = _groups(ids, by, speakers or {}, texts or {})
+    rng.shuffle(groups)
+    targets = [len(ids) * f for f in fractions]
     filled = [0] * len(names)
-    spk_split: dict[str, str] = {}
-    for spk in spk_order:
+    out = {}
+    for _, members in groups:
         k = max(range(len(names)), key=lambda j: (targets[j] - filled[j], -j))
-        spk_split[spk] = names[k]
-        filled[k] += per_speaker[spk]
+        for i in members:
+            out[i] = names[k]
+        filled[k] += len(members)
     empty = [n for n, c in zip(names, filled) if c == 0]
     if empty:
-        raise SynthkitError(f"--split {spec.to_str()} --split-by speaker: {len(spk_order)} speaker(s) are too few; "
-                            f"split(s) {', '.join(empty)} would be empty (use fewer splits or --split-by utterance)")
-    return {i: spk_split[speakers[i]] for i in ids}
+        biggest = max(len(m) for _, m in groups)
+        raise SynthkitError(
+            f"--split {spec.to_str()} --split-by {by}: {len(groups)} {_UNIT[by]} are too few "
+            f"(the largest holds {biggest} of {len(ids)} rows); split(s) {', '.join(empty)} would be empty "
+            f"(use fewer splits" + (", or --split-by text" if by == "speaker+text" else
+                                    ", or --split-by utterance" if by == "speaker" else "") + ")")
+    return out
+
+
+def overlaps(assigned: Mapping[str, str], names: Sequence[str], speakers: Mapping[str, str],
+             texts: Mapping[str, str | None]) -> list[str]:
+    """One sentence per kind of leak (sentences, speakers) that some split shares with another, naming
+    the pairs of splits, the counts and a few examples; ``[]`` when nothing is shared."""
+    per_split: dict[str, dict[str, set[str]]] = {n: {"sentence": set(), "speaker": set()} for n in names}
+    for i, s in assigned.items():
+        if texts.get(i) is not None:
+            per_split[s]["sentence"].add(texts[i])  # type: ignore[arg-type]
+        if speakers.get(i) not in (None, ""):
+            per_split[s]["speaker"].add(speakers[i])
+    out = []
+    for kind, fix in (("sentence", "--split-by text or speaker+text"),
+                      ("speaker", "--split-by speaker or speaker+text")):
+        pairs, shared_all = [], set()
+        for a_i, a in enumerate(names):
+            for b in names[a_i + 1:]:
+                shared = per_split[a][kind] & per_split[b][kind]
+                if shared:
+                    pairs.append(f"{a}/{b} {len(shared)}")
+                    shared_all |= shared
+        if pairs:
+            examples = ", ".join(repr(x if len(x) <= 40 else x[:39] + "…") for x in sorted(shared_all)[:_EXAMPLES])
+            out.append(f"splits share {len(shared_all)} {kind}(s) ({'; '.join(pairs)}; e.g. {examples}); "
+                       f"{fix} keeps each {kind} in one split")
+    return out

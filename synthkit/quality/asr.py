@@ -47,6 +47,7 @@ import numpy as np
 
 from ..text.numbers import has_digits
 from ..errors import SynthkitError, missing_extra
+from ..hub import OFFLINE_ASR
 
 SAMPLE_RATE = 16000
 DEFAULT_ASR = "faster-whisper:tiny.en"
@@ -187,6 +188,8 @@ class FasterWhisper:
             name = str(path)
         elif "/" in name or name.startswith("."):
             raise SynthkitError(f"faster-whisper model folder not found: {name}")
+        else:
+            name = _faster_whisper_source(name)  # offline: the cached folder, or the one-line error
         try:
             self._model = WhisperModel(name, device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1)
         except Exception as exc:
@@ -208,9 +211,47 @@ class FasterWhisper:
         return " ".join(s.text.strip() for s in segments).strip()
 
 
+@lru_cache(maxsize=1)
+def _faster_whisper_repos() -> dict[str, str]:
+    """faster-whisper's own table of model name -> Hugging Face repo (``faster_whisper/utils.py``'s
+    ``_MODELS``), read from its source without importing faster-whisper (which takes a while); {} if absent."""
+    import ast
+
+    from ..checks import module_dir
+
+    d = module_dir("faster_whisper")
+    try:
+        tree = ast.parse((d / "utils.py").read_text(encoding="utf-8")) if d is not None else None
+    except (OSError, SyntaxError):
+        return {}
+    for node in tree.body if tree is not None else []:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "_MODELS" for t in targets):
+                try:
+                    table = ast.literal_eval(node.value)
+                except ValueError:
+                    return {}
+                return {str(k): str(v) for k, v in table.items()} if isinstance(table, dict) else {}
+    return {}
+
+
+def _faster_whisper_source(name: str) -> str:
+    """A faster-whisper model name (``small``, ...) as it is when the hub can be reached (faster-whisper
+    resolves it); offline, its folder in the Hugging Face cache, else the one-line error (:mod:`synthkit.hub`)."""
+    from ..hub import hf_model
+
+    repo = _faster_whisper_repos().get(name, f"Systran/faster-whisper-{name}")
+    src = hf_model(repo, f"faster-whisper model {name!r}:", OFFLINE_ASR, files=("model.bin", "config.json",
+                                                                              "tokenizer.json"))
+    return src if src != repo else name
+
+
 # --- transformers --------------------------------------------------------------------------------
 
-def _hf_source(model: str, what: str) -> str:
+def _hf_source(model: str, what: str, alternative: str = OFFLINE_ASR) -> str:
+    """A local model folder; a hub name as it is when the hub can be reached; offline, the hub name's folder
+    in the Hugging Face cache, else the one-line error (:func:`synthkit.hub.hf_model`)."""
     path = Path(model).expanduser()
     if path.exists():
         if not (path / "config.json").is_file():
@@ -219,15 +260,21 @@ def _hf_source(model: str, what: str) -> str:
         return str(path)
     if model.startswith((".", "/", "~")):
         raise SynthkitError(f"{what}: model folder not found: {model}")
-    return model
+    from ..hub import hf_model
+
+    return hf_model(model, what, alternative)
 
 
-def _hf_load(what: str, model: str, load: Callable[[str], object]) -> object:
+def _hf_load(what: str, model: str, load: Callable[[str], object], alternative: str = OFFLINE_ASR) -> object:
+    from ..checks import found
+
+    if not found("transformers"):
+        raise missing_extra("transformers", "quality", what)
+    source = _hf_source(model, what, alternative)  # before importing transformers: offline errors come at once
     try:
         import transformers  # noqa: F401
     except ImportError:
         raise missing_extra("transformers", "quality", what) from None
-    source = _hf_source(model, what)
     try:
         return load(source)
     except SynthkitError:
@@ -355,3 +402,22 @@ def supports(asr: Transcriber, language: str | None) -> bool:
         return True
     iso3, iso1 = iso_codes(language)
     return bool({language, iso3, iso1} & set(langs))
+
+
+def check_available(spec: str = DEFAULT_ASR) -> None:
+    """The one-line offline error now when ``spec`` names a hub model that is not on this machine and cannot
+    be downloaded; nothing is loaded or imported (the scoring driver asks before any work)."""
+    backend, model = parse_spec(spec, ASR_BACKENDS, "faster-whisper", "ASR")
+    if backend == "faster-whisper":
+        name = model or "tiny.en"
+        local = Path(name).expanduser().exists() or "/" in name or name.startswith(".")
+        if not local and not (name == "tiny.en" and bundled_whisper_tiny_en() is not None):
+            _faster_whisper_source(name)
+    elif backend == "transformers-whisper":
+        _hf_source(model or "openai/whisper-tiny", "Whisper (transformers)")
+    elif backend == "transformers-ctc":
+        _hf_source(model or "facebook/mms-1b-all", "CTC ASR (transformers)")
+    elif backend == "speechbrain":
+        from ..speechbrain_backends import ALTERNATIVES, DEFAULT_ASR_MODEL, _source
+
+        _source(model or DEFAULT_ASR_MODEL, "speechbrain ASR", ALTERNATIVES["asr"])

@@ -8,6 +8,12 @@
 4. Prints a short summary naming the failing clips and rules; writes JUnit XML (``--junit``) and an HTML
    report (``--report``) when asked.
 
+Verdicts name only what was judged: "scored now" lists the metrics that produced a value on at least one
+row in this run (with the row count); every per-clip rule says on how many rows it judged; a rule that
+judged no row (its key missing everywhere: no text, a language the ASR model does not know, a metric not
+scored) is *not judged* — a JUnit ``<skipped>`` with the reason, never a pass — unless the policy marks it
+``required: true``, which rejects the rows that lack it and so fails.
+
 Exit codes (CLI): 0 the corpus passes, 1 it fails, 2 the input is unusable (no manifest, no row at all,
 a policy that does not parse, a model the policy names that cannot be loaded).
 """
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,9 +30,9 @@ from typing import Any
 
 from ..errors import SynthkitError
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
-from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, audio_path, bad_row, has_metric, rebase
-from .policy import KNOWN_KEYS, Finding, Policy, RowFacts, Violation, clip_violations, corpus_findings, \
-    describe_clip_rules
+from .metrics import SCORE_ERRORS, SCORE_SKIPPED, SCORED_ON_RENDER, audio_path, bad_row, has_metric, rebase
+from .policy import KNOWN_KEYS, Finding, Policy, RowFacts, RuleStatus, RuleTally, Violation, clip_violations, \
+    corpus_findings, describe_clip_rules
 
 #: Rejected clips listed by name in the text summary (all of them go to JUnit and the report).
 MAX_LISTED = 40
@@ -45,6 +51,7 @@ class ClipResult:
     unjudged: list[str]
     skipped: list[str]
     line: int | None = None
+    not_judged: dict[str, str] = field(default_factory=dict)  # rule -> why it could not judge this row
 
     @property
     def kept(self) -> bool:
@@ -57,11 +64,29 @@ class CheckResult:
     policy: Policy
     clips: list[ClipResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    scored_metrics: tuple[str, ...] = ()
+    #: metric -> rows it produced a value for in this run (metrics asked for but scored on no row: absent)
+    scored_counts: dict[str, int] = field(default_factory=dict)
+    tally: RuleTally | None = None
+    #: metric -> rows whose value was measured on the unaugmented render (augmented synthetic rows)
+    on_render: Counter = field(default_factory=Counter)
 
     @property
     def passed(self) -> bool:
         return all(f.ok for f in self.findings)
+
+    @property
+    def scored_metrics(self) -> tuple[str, ...]:
+        """Metrics actually computed on at least one row in this run."""
+        return tuple(m for m, n in self.scored_counts.items() if n)
+
+    def rule_statuses(self) -> list[RuleStatus]:
+        """Every per-clip rule with on how many rows it judged and rejected (see :class:`RuleStatus`)."""
+        if self.tally is None:
+            self.tally = RuleTally(self.policy.clip)
+            for c in self.clips:
+                if c.line is None:
+                    self.tally.count(c.not_judged, c.violations)
+        return self.tally.statuses()
 
     @property
     def rejected(self) -> list[ClipResult]:
@@ -133,10 +158,12 @@ def run_check(manifest: str | os.PathLike, policy: Policy, workers: int = 1, eng
     threads = threads or max(1, (os.cpu_count() or 1) // max(1, workers))
     config = replace(policy.score, metrics=todo or ("duration",), threads=threads)
     base = manifest_dir(manifest)
-    result = CheckResult(str(manifest), policy, scored_metrics=todo)
+    result = CheckResult(str(manifest), policy, scored_counts={m: 0 for m in todo}, tally=RuleTally(policy.clip))
+    lacked: deque[set[str]] = deque()  # per row in flight, the metrics it lacked (results come in input order)
 
     def items() -> Iterator[tuple[Utterance | BadRow, str]]:
         for row in read_manifest(manifest, errors="yield"):
+            lacked.append(_missing_metrics(row, todo) if isinstance(row, Utterance) else set())
             yield row, str(base)
 
     writer = ManifestWriter(scores_out, resume=False) if scores_out else None
@@ -149,9 +176,16 @@ def run_check(manifest: str | os.PathLike, policy: Policy, workers: int = 1, eng
         bar = _progress(progress, n_rows)
         dst = Path(scores_out).resolve().parent if scores_out else base
         for row in rows:
+            for m in lacked.popleft():
+                if has_metric(row, m):
+                    result.scored_counts[m] += 1
             if writer is not None:
                 writer.write(rebase(row, base, dst, ("audio_filepath", config.speaker_ref_key)))
             clip = _clip_result(row, policy, base)
+            result.on_render.update(m for m in row.get(SCORED_ON_RENDER) or [] if isinstance(m, str))
+            if clip.line is None:
+                assert result.tally is not None
+                clip.not_judged = result.tally.add(row, clip.violations)
             result.clips.append(clip)
             facts.append(_facts(clip, base, row if clip.line is None else None))
             bar.update(1)
@@ -159,8 +193,20 @@ def run_check(manifest: str | os.PathLike, policy: Policy, workers: int = 1, eng
     finally:
         if writer is not None:
             writer.close()
-    result.findings = corpus_findings(facts, policy.corpus)
+    result.findings = corpus_findings(facts, policy.corpus) + _required_findings(result)
     return result
+
+
+def _required_findings(result: CheckResult) -> list[Finding]:
+    """A ``required: true`` rule that judged no row fails the gate itself (whatever ``min_kept_fraction``
+    allows): the policy said the corpus must be judged by it."""
+    if not any(b.required for b in result.policy.clip.bounds):
+        return []
+    unjudged = [st for st in result.rule_statuses() if st.required and st.judged == 0 and st.rows]
+    if not unjudged:
+        return [Finding("required_rules", True, "every required rule judged rows")]
+    return [Finding("required_rules", False, "; ".join(f"{st.rule} is required but {st.coverage()}"
+                                                       for st in unjudged))]
 
 
 def _clip_result(row: Utterance, policy: Policy, base: Path) -> ClipResult:
@@ -188,12 +234,32 @@ def _progress(enabled: bool, total: int):
 
 # --- output --------------------------------------------------------------------------------------
 
+def on_render_note(result: CheckResult) -> str:
+    """Which metrics were judged on the unaugmented render of augmented synthetic rows, on how many rows."""
+    parts = ", ".join(f"{m} ({k} rows)" for m, k in result.on_render.most_common())
+    return (f"judged on the unaugmented render, not on the augmentation asked for: {parts} "
+            "(score.on_render in a policy; `synthkit regen --no-augment` makes that audio)")
+
+
+def _scored_now(result: CheckResult) -> str:
+    n = sum(1 for c in result.clips if c.line is None)
+    parts = [f"{m} ({k} of {n} rows)" if k < n else m for m, k in result.scored_counts.items() if k]
+    return "scored now: " + ", ".join(parts) if parts else ""
+
+
+_STATE_LABEL = {"failed": "FAIL", "passed": "ok", "not judged": "NOT JUDGED"}
+
+
 def summary_text(result: CheckResult, max_listed: int = MAX_LISTED) -> str:
     n = len(result.clips)
     rej = result.rejected
     lines = [f"synthkit check: {'PASS' if result.passed else 'FAIL'} — {result.manifest} ({result.policy.source})",
-             f"  {n} rows, {n - len(rej)} kept, {len(rej)} rejected; kept audio {result.kept_hours:.3f} h"
-             + (f"; scored now: {', '.join(result.scored_metrics)}" if result.scored_metrics else "")]
+             f"  {n} rows, {n - len(rej)} kept, {len(rej)} rejected; kept audio {result.kept_hours:.3f} h"]
+    scored = _scored_now(result)
+    if scored:
+        lines.append(f"  {scored}")
+    if result.on_render:
+        lines.append(f"  {on_render_note(result)}")
     if rej:
         lines.append(f"rejected clips ({len(rej)}):")
         width = min(28, max(len(c.id) for c in rej[:max_listed]))
@@ -210,46 +276,63 @@ def summary_text(result: CheckResult, max_listed: int = MAX_LISTED) -> str:
             shown = ", ".join(f.clips[:10]) + (f", … ({len(f.clips)} in all)" if len(f.clips) > 10 else "")
             extra = f": {shown}"
         lines.append(f"  {'ok  ' if f.ok else 'FAIL'}  {f.rule:<20} {f.detail}{extra}")
-    unjudged = result.unjudged_counts()
-    if unjudged:
-        reasons: dict[str, Counter] = defaultdict(Counter)
-        for c in result.clips:
-            for s in c.skipped:
-                m, _, why = s.partition(": ")
-                reasons[m][why] += 1
-        parts = []
-        for key, k in unjudged.most_common():
-            m = key if key in METRIC_KEYS else next((mm for mm, ks in METRIC_KEYS.items() if key in ks), key)
-            why = "; ".join(f"{w} ({c})" for w, c in reasons.get(m, Counter()).most_common(3))
-            parts.append(f"{key} on {k} row(s)" + (f" — {why}" if why else ""))
-        lines.append("not judged (key missing): " + "; ".join(parts))
+    statuses = result.rule_statuses()
+    lines.append("clip rules:")
+    for st in statuses:
+        rejected = f"{st.rejected} rejected; " if st.rejected else ""
+        lines.append(f"  {_STATE_LABEL[st.state]:<10}  {st.rule:<20} {rejected}{st.coverage()}")
+    if any(st.state == "not judged" for st in statuses):
+        lines.append("  (a rule that judged no row neither passes nor fails the gate; `required: true` in a policy "
+                     "makes rows without its key fail)")
     return "\n".join(lines)
 
 
-def write_junit(result: CheckResult, path: str | os.PathLike) -> None:
-    """JUnit XML: one test case per corpus rule and per clip rule (failures list the clips)."""
+def _junit_cases(result: CheckResult) -> list[tuple[str, str, str, str, str]]:
+    """(class, name, outcome: "" | "failure" | "skipped", message, body) per corpus rule and clip rule."""
     cases = []
     for f in result.findings:
-        body = "\n".join(f.clips)
-        cases.append(("corpus", f.rule, None if f.ok else f.detail, body))
+        cases.append(("corpus", f.rule, "" if f.ok else "failure", "" if f.ok else f.detail, "\n".join(f.clips)))
     by_rule: dict[str, list[str]] = defaultdict(list)
     for c in result.clips:
         for v in c.violations:
             by_rule[v.rule].append(f"{c.id}: {v.why}")
+    statuses = {st.rule: st for st in result.rule_statuses()}
     rules = [r for r, _ in describe_clip_rules(result.policy.clip)]
     rules += [r for r in by_rule if r not in rules]
     for rule in rules:
         bad = by_rule.get(rule, [])
-        cases.append(("clip", rule, f"{len(bad)} clip(s) rejected" if bad else None, "\n".join(bad)))
-    failures = sum(1 for c in cases if c[2])
-    suites = ET.Element("testsuites", name="synthkit check", tests=str(len(cases)), failures=str(failures))
+        st = statuses.get(rule)
+        coverage = st.coverage() if st else ""
+        if bad:
+            msg = f"{len(bad)} clip(s) rejected"
+            if st and st.required and st.judged == 0:
+                msg = f"required but not judged on any row: {msg}"
+            cases.append(("clip", rule, "failure", f"{msg}; {coverage}" if coverage else msg, "\n".join(bad)))
+        elif st and st.state == "not judged":
+            cases.append(("clip", rule, "skipped", f"not judged: {coverage}", ""))  # coverage says why
+        else:
+            cases.append(("clip", rule, "", coverage, ""))
+    return cases
+
+
+def write_junit(result: CheckResult, path: str | os.PathLike) -> None:
+    """JUnit XML: one test case per corpus rule and per clip rule (failures list the clips). A clip rule
+    that judged no row is ``<skipped>`` with the reason, never a pass; every clip rule's ``system-out``
+    says on how many rows it judged."""
+    cases = _junit_cases(result)
+    failures = sum(1 for c in cases if c[2] == "failure")
+    skipped = sum(1 for c in cases if c[2] == "skipped")
+    suites = ET.Element("testsuites", name="synthkit check", tests=str(len(cases)), failures=str(failures),
+                        skipped=str(skipped))
     suite = ET.SubElement(suites, "testsuite", name=f"synthkit check {Path(result.manifest).name}",
-                          tests=str(len(cases)), failures=str(failures), errors="0", skipped="0")
-    for cls, name, failure, body in cases:
+                          tests=str(len(cases)), failures=str(failures), errors="0", skipped=str(skipped))
+    for cls, name, outcome, message, body in cases:
         tc = ET.SubElement(suite, "testcase", classname=f"synthkit.check.{cls}", name=name)
-        if failure:
-            el = ET.SubElement(tc, "failure", message=failure, type="QualityGate")
-            el.text = body
+        if outcome:
+            el = ET.SubElement(tc, outcome, message=message, **({"type": "QualityGate"} if outcome == "failure" else {}))
+            el.text = body or None
+        if cls == "clip" and message:
+            ET.SubElement(tc, "system-out").text = message
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(suites).write(p, encoding="utf-8", xml_declaration=True)

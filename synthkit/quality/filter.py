@@ -5,7 +5,8 @@ Writes ``DIR/kept.jsonl`` and ``DIR/rejected.jsonl``. Each rejected row is the i
 ``{"rule": "cer", "value": 0.41, "limit": 0.25, "why": "cer 0.41 > max 0.25"}``). A line that is not a
 manifest row goes to ``rejected.jsonl`` with its line number and text. Filtering scores nothing (run
 ``synthkit score`` first): a rule whose key a row lacks does not judge that row unless the rule says
-``required: true``. Both files are written under temporary names and renamed when complete; the input
+``required: true``. The summary says, per rule, on how many rows it judged and why the others were not;
+a rule that judged no row at all is named "NOT JUDGED". Both files are written under temporary names and renamed when complete; the input
 is never modified. Relative ``audio_filepath`` values are rewritten relative to ``DIR`` so the outputs
 stay usable where they are.
 """
@@ -19,8 +20,8 @@ from pathlib import Path
 
 from ..errors import SynthkitError
 from ..manifest import BadRow, dumps_row, manifest_dir, read_manifest
-from .metrics import rebase
-from .policy import Policy, clip_violations
+from .metrics import SCORED_ON_RENDER, rebase
+from .policy import Policy, RuleTally, clip_violations
 
 KEPT_NAME = "kept.jsonl"
 REJECTED_NAME = "rejected.jsonl"
@@ -32,14 +33,22 @@ class FilterSummary:
     rejected: int = 0
     by_rule: Counter = field(default_factory=Counter)
     unjudged: Counter = field(default_factory=Counter)
+    tally: RuleTally | None = None
+    on_render: Counter = field(default_factory=Counter)  # metric -> rows whose value is of the rendering
 
     def text(self) -> str:
         n = self.kept + self.rejected
         lines = [f"kept {self.kept} of {n} rows, rejected {self.rejected}"]
         for rule, c in self.by_rule.most_common():
             lines.append(f"  {rule}: {c} rejected")
-        for rule, c in self.unjudged.most_common():
-            lines.append(f"  {rule}: not judged on {c} row(s) (key missing)")
+        for st in self.tally.statuses() if self.tally else []:
+            if st.state == "not judged":
+                lines.append(f"  {st.rule}: NOT JUDGED — {st.coverage()}")
+            elif st.judged < st.rows:
+                lines.append(f"  {st.rule}: not judged on {st.rows - st.judged} row(s): {st.why_not()}")
+        if self.on_render:
+            lines.append("  judged on the unaugmented render (augmented synthetic rows): "
+                         + ", ".join(f"{m} ({k} rows)" for m, k in self.on_render.most_common()))
         return "\n".join(lines)
 
 
@@ -51,7 +60,7 @@ def filter_manifest(scored: str | os.PathLike, policy: Policy, out_dir: str | os
         raise SynthkitError(f"-o {out} exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
     src_dir, out_abs = manifest_dir(scored), out.resolve()
-    summary = FilterSummary()
+    summary = FilterSummary(tally=RuleTally(policy.clip))
     tmp_k = out / f".{KEPT_NAME}.{os.getpid()}.tmp"
     tmp_r = out / f".{REJECTED_NAME}.{os.getpid()}.tmp"
     try:
@@ -68,6 +77,8 @@ def filter_manifest(scored: str | os.PathLike, policy: Policy, out_dir: str | os
                 row = rebase(row, src_dir, out_abs, ("audio_filepath", policy.score.speaker_ref_key))
                 broken, unjudged = clip_violations(row, policy.clip)
                 summary.unjudged.update(unjudged)
+                summary.tally.add(row, broken)
+                summary.on_render.update(m for m in row.get(SCORED_ON_RENDER) or [] if isinstance(m, str))
                 if broken:
                     fr.write(dumps_row(row.with_fields(reject_reasons=[v.to_dict() for v in broken])) + "\n")
                     summary.rejected += 1

@@ -30,6 +30,17 @@ Details of each measure are in :mod:`.signal`, :mod:`.mos`, :mod:`.asr`, :mod:`.
 A row that cannot be scored gets ``score_errors`` (list of ``"what: why"``) instead of a crash; a metric
 that does not apply to a row (no text, a language the ASR model does not know, no reference clip) is
 listed in ``score_skipped`` with the reason.
+
+**Synthetic clips are judged on their rendering, not on the damage the user asked for.** A row that
+``synthkit synth`` augmented (its ``augment`` records hold a transform that applied: noise, reverb, band
+limit, MP3, gain) gets the metrics in :attr:`ScoreConfig.on_render` — by default :data:`RENDER_METRICS`:
+``snr_db``, ``speech_ratio``, ``cer`` and ``per``, i.e. whether the clip holds clear speech that says its
+text — measured on the unaugmented render, re-made from the row exactly as ``synthkit regen --no-augment``
+makes it (:func:`synthkit.synth.render_unaugmented`). The row lists them in ``scored_on_render``. All other
+metrics (levels, clipping, bandwidth, MOS, duration) describe the file as it is. A row whose render cannot
+be re-made (an unknown backend, a model that is not installed) gets those metrics in ``score_skipped``
+with the reason, so a gate says "not judged" rather than judging the damage. ``on_render=()`` (``score
+--on-render none``, ``score.on_render: []`` in a policy) judges the augmented files themselves.
 """
 
 from __future__ import annotations
@@ -75,6 +86,10 @@ OFFLINE_METRICS = (*SIGNAL_METRICS, "speech_ratio", "srmr", "dnsmos", "cer", "sp
 GROUPS = {"signal": SIGNAL_METRICS, "default": DEFAULT_METRICS, "all": OFFLINE_METRICS}
 SCORE_ERRORS = "score_errors"
 SCORE_SKIPPED = "score_skipped"
+#: Metrics judged on the unaugmented render of an augmented synthetic row (see the module doc).
+RENDER_METRICS = ("snr_db", "speech_ratio", "cer", "per")
+#: Row key listing the metrics that were measured on the unaugmented render.
+SCORED_ON_RENDER = "scored_on_render"
 
 
 def key_metric(key: str) -> str | None:
@@ -126,6 +141,7 @@ class ScoreConfig:
     models: tuple[tuple[str, str], ...] = ()  # (metric, model name or path) for dnsmos/utmos/nisqa/squim
     threads: int = 1  # threads per worker for each model
     overwrite: bool = False  # recompute keys a row already has
+    on_render: tuple[str, ...] = RENDER_METRICS  # judged on the unaugmented render of augmented synthetic rows
 
     def model_for(self, metric: str) -> str | None:
         return dict(self.models).get(metric)
@@ -147,6 +163,27 @@ class Skip(Exception):
 
 def _prefix(entry: str) -> str:
     return entry.split(":", 1)[0]
+
+
+def _augmented(utt: Utterance) -> bool:
+    from ..augment import is_augmented
+
+    return is_augmented(utt)
+
+
+def parse_on_render(spec: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """``"cer,snr_db"`` / a list -> metric names (``none`` or empty: none); only metrics that judge what the
+    audio says or holds may be named (:data:`RENDER_METRICS`)."""
+    if spec is None:
+        return RENDER_METRICS
+    items = [x.strip() for x in (spec.split(",") if isinstance(spec, str) else spec) if str(x).strip()]
+    if items in (["none"], []):
+        return ()
+    bad = [x for x in items if x not in RENDER_METRICS]
+    if bad:
+        raise SynthkitError(f"on-render metrics {', '.join(map(repr, bad))}: choose among {', '.join(RENDER_METRICS)} "
+                            "(or none)")
+    return tuple(m for m in RENDER_METRICS if m in items)
 
 
 @dataclass
@@ -191,6 +228,7 @@ class Scorer:
             self.phones = load_phone_recognizer(config.phones, t)
         self.speaker = speaker
         self._refs: dict[str, np.ndarray] = {}
+        self._synths: dict[tuple[str, str], Any] = {}  # (backend, model) -> synthesizer, for renders
         if "speaker_sim" in m and speaker is None:
             from .speaker import load_speaker_embedder
 
@@ -212,15 +250,27 @@ class Scorer:
         out: dict[str, Any] = {}
         errors: list[str] = []
         skipped: list[str] = []
+        on_render: list[str] = []
         try:
             clip = sig.read_clip(audio_path(utt, base_dir))
         except SynthkitError as exc:
             errors.append(f"file: {exc}")
         else:
             ctx = _Ctx(clip)
+            render: _Ctx | str | None = None  # the unaugmented render, or why it cannot be made
             for metric in todo:
+                use = ctx
+                if metric in self.config.on_render and _augmented(utt):
+                    if render is None:
+                        render = self._render(utt)
+                    if isinstance(render, str):
+                        skipped.append(f"{metric}: {render}")
+                        continue
+                    use = render
                 try:
-                    out.update(self._metric(metric, utt, ctx, Path(base_dir)))
+                    out.update(self._metric(metric, utt, use, Path(base_dir)))
+                    if use is not ctx:
+                        on_render.append(metric)
                 except Skip as why:
                     skipped.append(f"{metric}: {why}")
                 except Exception as exc:  # one metric failing never takes the row (or the run) down
@@ -228,7 +278,25 @@ class Scorer:
                     errors.append(f"{metric}: {msg}")
         out[SCORE_ERRORS] = (keep_err + errors) or None
         out[SCORE_SKIPPED] = (keep_skip + skipped) or None
+        before = [m for m in utt.get(SCORED_ON_RENDER) or [] if m not in todo]
+        if before or on_render or utt.get(SCORED_ON_RENDER) is not None:
+            out[SCORED_ON_RENDER] = (before + on_render) or None
         return utt.with_fields(**out)
+
+    def _render(self, utt: Utterance) -> _Ctx | str:
+        """The row's unaugmented render (see the module doc), or why it cannot be made."""
+        from ..synth import render_unaugmented
+        from ..tts import backends
+
+        key = (str(utt.get("backend")), str(utt.get("model")))
+        try:
+            if key not in self._synths:
+                self._synths[key] = backends.for_row(utt.fields)
+            x, sr = render_unaugmented(utt, self._synths[key])
+        except Exception as exc:  # a missing model, an edited row: said, never judged on the damage instead
+            msg = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+            return f"cannot re-make the unaugmented render to judge it on: {msg}"
+        return _Ctx(sig.Clip(x, sr, 1))
 
     def _metric(self, metric: str, utt: Utterance, ctx: _Ctx, base_dir: Path) -> dict[str, Any]:
         x, sr = ctx.clip.samples, ctx.clip.sample_rate

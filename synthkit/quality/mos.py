@@ -12,7 +12,8 @@ Backends (the registry :data:`MOS_BACKENDS` maps the metric name to a factory ``
   9× more for the same average).
 * ``utmos`` — UTMOS22 strong through ``torch.hub``: ``model`` is a local clone of
   https://github.com/tarepan/SpeechMOS (a folder with ``hubconf.py``; its checkpoint in torch's hub cache)
-  or, with network access, ``tarepan/SpeechMOS:v1.2.0``. Key ``utmos``.
+  or ``tarepan/SpeechMOS:v1.2.0`` (loaded from torch's hub cache when cloned there before, else fetched
+  with network access). Key ``utmos``.
 * ``nisqa`` — NISQA v2.0 through torchmetrics: ``model`` is the path of ``nisqa.tar`` (the weights file
   of https://github.com/gabrielmittag/NISQA), or ``nisqa`` to let torchmetrics download it. Keys
   ``nisqa_mos``, ``nisqa_noi``, ``nisqa_dis``, ``nisqa_col``, ``nisqa_loud``.
@@ -21,12 +22,17 @@ Backends (the registry :data:`MOS_BACKENDS` maps the metric name to a factory ``
   ``squim_objective_dns2020`` to let torchaudio download it. Keys ``squim_stoi``, ``squim_pesq``,
   ``squim_sisdr``.
 
+Weights that would be downloaded (UTMOS, NISQA, SQUIM by name) are looked for first; offline, a
+one-line error says what is missing, that ``dnsmos`` works offline, and how to get them
+(:func:`check_available`, :mod:`synthkit.hub`).
+
 Every ``predict`` takes mono float32 audio of shape ``(samples,)`` at 16 kHz (the scorer resamples once).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -49,6 +55,8 @@ UTMOS_DEFAULT = "tarepan/SpeechMOS:v1.2.0"
 UTMOS_ENTRY = "utmos22_strong"
 NISQA_KEYS = ("nisqa_mos", "nisqa_noi", "nisqa_dis", "nisqa_col", "nisqa_loud")
 SQUIM_DEFAULT = "squim_objective_dns2020"
+SQUIM_URL = f"https://download.pytorch.org/torchaudio/models/{SQUIM_DEFAULT}.pth"
+NISQA_URL = "https://github.com/gabrielmittag/NISQA/raw/refs/heads/master/weights/nisqa.tar"
 
 
 @runtime_checkable
@@ -160,16 +168,65 @@ class Dnsmos:
 
 # --- UTMOS (torch.hub) ---------------------------------------------------------------------------
 
+#: What scores MOS offline in every install of ``synthkit[quality]``.
+OFFLINE_MOS = "--metrics dnsmos (DNSMOS ships in the speechmos wheel)"
+_CHECKPOINT_URL = re.compile(r"https?://[^\s\"']+?/([^/\s\"']+\.(?:pt|pth|ckpt|tar))")
+
+
+def utmos_clone(source: str) -> tuple[Path | None, list[str]]:
+    """(the local clone ``torch.hub`` uses for UTMOS ``source``, the checkpoint files its ``hubconf.py``
+    fetches that are not in torch's hub cache yet). ``source`` is a folder or ``owner/repo[:ref]``; the
+    clone is None when a named repo is not in torch's hub cache. Reads only ``hubconf.py``."""
+    from ..hub import torch_home
+
+    hub_dir = torch_home() / "hub"
+    local = Path(source).expanduser()
+    clone: Path | None = local if local.is_dir() else None
+    if clone is None and "/" in source and not local.exists() and not source.startswith((".", "/", "~")):
+        repo, _, ref = source.partition(":")
+        owner, name = repo.split("/", 1)
+        folders = [hub_dir / f"{owner}_{name}_{r.replace('/', '_')}" for r in ((ref,) if ref else ("main", "master"))]
+        clone = next((f for f in folders if (f / "hubconf.py").is_file()), None)
+    if clone is None or not (clone / "hubconf.py").is_file():
+        return clone, []
+    urls = _CHECKPOINT_URL.findall((clone / "hubconf.py").read_text(encoding="utf-8", errors="replace"))
+    return clone, [f for f in urls if not (hub_dir / "checkpoints" / f).is_file()]
+
+
+def _utmos_local(source: str) -> Path | None:
+    """The local clone for UTMOS ``source`` when it and its checkpoints are on this machine; None when they
+    are not but can be downloaded now (or ``source`` is no name at all: the loader says what is wrong);
+    offline, the one-line error. Imports nothing."""
+    from ..hub import require_download, torch_home
+
+    hub_dir = torch_home() / "hub"
+    clone, lacking = utmos_clone(source)
+    if clone is None:
+        if "/" in source and not Path(source).expanduser().exists() and not source.startswith((".", "/", "~")):
+            repo = source.partition(":")[0]
+            require_download("UTMOS", source, f"no clone in torch's hub cache {hub_dir}", OFFLINE_MOS,
+                             f"run again with network access (torch.hub clones https://github.com/{repo} into "
+                             f"{hub_dir}), or give a local clone: --model utmos=DIR", "https://github.com")
+        return None
+    if lacking:
+        require_download("UTMOS checkpoint", lacking[0], f"not in torch's hub cache {hub_dir / 'checkpoints'}",
+                         OFFLINE_MOS, f"run again with network access (the hubconf.py of {clone} downloads it into "
+                         f"{hub_dir / 'checkpoints'})", "https://github.com")
+    return clone
+
+
 class Utmos:
-    """UTMOS22 strong learner loaded with ``torch.hub`` from a local clone or a GitHub name."""
+    """UTMOS22 strong learner loaded with ``torch.hub`` from a local clone or a GitHub name (a name whose
+    clone is in torch's hub cache loads from that clone, without asking GitHub)."""
 
     keys = ("utmos",)
 
     def __init__(self, model: str | None = None, entry: str = UTMOS_ENTRY) -> None:
+        source = model or UTMOS_DEFAULT
+        cached = _utmos_local(source)  # before importing torch: offline errors come at once
         import torch
 
-        source = model or UTMOS_DEFAULT
-        local = Path(source).expanduser()
+        local = cached or Path(source).expanduser()
         try:
             if local.is_dir():
                 if not (local / "hubconf.py").is_file():
@@ -211,10 +268,10 @@ class Nisqa:
     keys = NISQA_KEYS
 
     def __init__(self, model: str | None = None) -> None:
-        try:
-            import torchmetrics.functional.audio.nisqa as tm_nisqa
-        except ImportError:
-            raise missing_extra("torchmetrics", "quality", "NISQA") from None
+        from ..checks import found
+
+        if not found("torchmetrics"):
+            raise missing_extra("torchmetrics", "quality", "NISQA")
         target = nisqa_dir()
         if model and model != "nisqa":
             src = Path(model).expanduser()
@@ -224,8 +281,12 @@ class Nisqa:
                 raise SynthkitError(f"NISQA weights not found at {model}: give the path of nisqa.tar from "
                                     "https://github.com/gabrielmittag/NISQA/tree/master/weights")
             _copy_once(src, target / "nisqa.tar")
-        elif not (target / "nisqa.tar").is_file():
-            pass  # torchmetrics downloads it on first use (needs network)
+        else:  # torchmetrics downloads it on first use (needs network): offline, say so now
+            check_available("nisqa", model)
+        try:
+            import torchmetrics.functional.audio.nisqa as tm_nisqa
+        except ImportError:
+            raise missing_extra("torchmetrics", "quality", "NISQA") from None
         tm_nisqa.NISQA_DIR = str(target)
         tm_nisqa._load_nisqa_model.cache_clear()
         try:
@@ -244,12 +305,36 @@ class Nisqa:
 
 # --- SQUIM (torchaudio) --------------------------------------------------------------------------
 
+def squim_path() -> Path:
+    """Where torchaudio keeps ``squim_objective_dns2020.pth`` once downloaded
+    (``$TORCH_HOME/hub/torchaudio/models``)."""
+    from ..hub import torch_home
+
+    return torch_home() / "hub" / "torchaudio" / "models" / f"{SQUIM_DEFAULT}.pth"
+
+
+def _squim_local() -> Path | None:
+    """torchaudio's SQUIM weights file when it is on this machine; None when it can be downloaded now;
+    offline, the one-line error."""
+    from ..hub import require_download
+
+    path = squim_path()
+    if path.is_file():
+        return path
+    require_download("SQUIM weights", path.name, f"not in {path.parent}", OFFLINE_MOS,
+                     f"run again with network access (torchaudio downloads {SQUIM_URL}), or download it yourself and "
+                     "give --model squim=FILE", SQUIM_URL)
+    return None
+
+
 class SquimObjective:
     """torchaudio SQUIM objective: reference-free STOI, PESQ and SI-SDR estimates."""
 
     keys = ("squim_stoi", "squim_pesq", "squim_sisdr")
 
     def __init__(self, model: str | None = None) -> None:
+        if not model or model == SQUIM_DEFAULT:
+            _squim_local()  # before importing torch: offline errors come at once
         import torch
 
         try:
@@ -295,6 +380,21 @@ MOS_BACKENDS: dict[str, Callable[[str | None, int], MosPredictor]] = {
     "nisqa": lambda model, threads: Nisqa(model),
     "squim": lambda model, threads: SquimObjective(model),
 }
+
+
+def check_available(name: str, model: str | None = None) -> None:
+    """The one-line offline error now when MOS backend ``name`` would download weights that are not on this
+    machine and cannot be fetched; nothing is loaded or imported (the scoring driver asks before any work)."""
+    if name == "utmos":
+        _utmos_local(model or UTMOS_DEFAULT)
+    elif name == "nisqa" and (not model or model == "nisqa") and not (nisqa_dir() / "nisqa.tar").is_file():
+        from ..hub import require_download
+
+        require_download("NISQA weights", "nisqa.tar", f"not in {nisqa_dir()}", OFFLINE_MOS,
+                         f"run again with network access (torchmetrics downloads {NISQA_URL}), or download it "
+                         "yourself and give --model nisqa=FILE", NISQA_URL)
+    elif name == "squim" and (not model or model == SQUIM_DEFAULT):
+        _squim_local()
 
 
 def load_mos(name: str, model: str | None = None, threads: int = 1) -> MosPredictor:

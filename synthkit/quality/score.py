@@ -25,7 +25,7 @@ from pathlib import Path
 from ..errors import SynthkitError
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
 from .asr import Transcriber
-from .metrics import SCORE_ERRORS, SCORE_SKIPPED, ScoreConfig, Scorer, bad_row, rebase
+from .metrics import SCORE_ERRORS, SCORE_SKIPPED, SCORED_ON_RENDER, ScoreConfig, Scorer, bad_row, rebase
 from .mos import MosPredictor
 from .phones import PhoneRecognizer
 from .speaker import SpeakerEmbedder
@@ -104,16 +104,40 @@ def annotate_speaker_sim(utts: Iterable[Utterance | BadRow], base_dir: str | os.
     return annotate(utts, base_dir, Scorer(config, speaker=embedder))
 
 
+def check_models(config: ScoreConfig) -> None:
+    """Before any work: a model the config names by hub name that is neither on this machine nor
+    downloadable now stops the run with one line (nothing is loaded; see :mod:`synthkit.hub`)."""
+    from . import asr, mos, phones, speaker
+    from .metrics import MOS_METRICS
+
+    wanted = set(config.metrics)
+    if "cer" in wanted:
+        asr.check_available(config.asr)
+    if "per" in wanted:
+        phones.check_available(config.phones)
+    if "speaker_sim" in wanted:
+        speaker.check_available(config.speaker)
+    for name in MOS_METRICS:
+        if name in wanted:
+            mos.check_available(name, config.model_for(name))
+
+
 @dataclass
 class ScoreSummary:
     rows: int = 0
     scored: int = 0
     skipped_done: int = 0
     with_errors: int = 0
+    on_render: int = 0  # rows with metrics measured on their unaugmented render (see .metrics)
+    on_render_metrics: tuple[str, ...] = ()
 
     def text(self) -> str:
-        return (f"{self.scored} rows scored ({self.skipped_done} already done), "
-                f"{self.with_errors} with score_errors; {self.rows} rows in the output")
+        s = (f"{self.scored} rows scored ({self.skipped_done} already done), "
+             f"{self.with_errors} with score_errors; {self.rows} rows in the output")
+        if self.on_render:
+            s += (f"; {self.on_render} augmented rows had {', '.join(self.on_render_metrics)} measured on their "
+                  "unaugmented render (--on-render)")
+        return s
 
 
 def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: ScoreConfig, workers: int = 1,
@@ -126,6 +150,7 @@ def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: 
         raise SynthkitError(f"manifest not found: {manifest}")
     if out.resolve() == manifest.resolve():
         raise SynthkitError("the output must be another file than the manifest (input files are never modified)")
+    check_models(config)
     base = str(manifest_dir(manifest))
     summary = ScoreSummary()
     with ManifestWriter(out) as writer:
@@ -140,7 +165,7 @@ def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: 
                     continue
                 yield row, base
 
-        bar = _progress(progress)
+        bar = _progress(progress, _pending(manifest, writer) if progress else None)
         dst = out.resolve().parent
         keys = ("audio_filepath", config.speaker_ref_key)
         for row in map_ordered(score_row, items(), workers, init_worker, (config,), engine=engine, address=address):
@@ -148,18 +173,31 @@ def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: 
             summary.scored += 1
             if row.get(SCORE_ERRORS):
                 summary.with_errors += 1
+            if row.get(SCORED_ON_RENDER):
+                summary.on_render += 1
+                summary.on_render_metrics = tuple(dict.fromkeys([*summary.on_render_metrics,
+                                                                 *row.get(SCORED_ON_RENDER)]))
             bar.update(1)
         bar.close()
         summary.rows = done_before + summary.scored
     return summary
 
 
-def _progress(enabled: bool):
+def _pending(manifest: Path, writer: ManifestWriter) -> int:
+    """How many rows of ``manifest`` are not in ``writer`` yet (one cheap pass, for the progress total)."""
+    n = 0
+    for row in read_manifest(manifest, errors="yield"):
+        rid = row.id if isinstance(row, Utterance) else f"<line {row.line}>"
+        n += rid not in writer
+    return n
+
+
+def _progress(enabled: bool, total: int | None = None):
     import sys
 
     from tqdm import tqdm
 
-    return tqdm(unit="clip", file=sys.stderr, disable=not enabled or None, leave=False, desc="score")
+    return tqdm(total=total, unit="clip", file=sys.stderr, disable=not enabled or None, leave=False, desc="score")
 
 
 __all__ = ["ScoreConfig", "Scorer", "annotate", "annotate_cer", "annotate_mos", "annotate_per", "annotate_signal",

@@ -84,3 +84,15 @@ def load_speaker_embedder(spec: str = DEFAULT_SPEAKER, threads: int = 1) -> Spea
 
     backend, model = parse_spec(spec, SPEAKER_BACKENDS, "resemblyzer", "speaker embedder")
     return SPEAKER_BACKENDS[backend](model, threads)
+
+
+def check_available(spec: str = DEFAULT_SPEAKER) -> None:
+    """The one-line offline error now when ``spec`` names a hub model that is not on this machine and cannot
+    be downloaded; nothing is loaded (the scoring driver asks before any work)."""
+    from .asr import parse_spec
+
+    backend, model = parse_spec(spec, SPEAKER_BACKENDS, "resemblyzer", "speaker embedder")
+    if backend == "speechbrain":
+        from ..speechbrain_backends import ALTERNATIVES, DEFAULT_SPEAKER_MODEL, _source
+
+        _source(model or DEFAULT_SPEAKER_MODEL, "speechbrain speaker embedder", ALTERNATIVES["speaker"])

@@ -109,7 +109,9 @@ def run(prep: Prepared) -> dict[str, Any]:
         def jobs() -> Iterator[Job]:
             yield from pending(prep.source, manifest, rejects)
 
-        bar = tqdm(unit="clip", file=sys.stderr, disable=not cfg.progress or None, leave=False, desc="degrade")
+        total = sum(1 for _ in pending(prep.source, manifest, rejects)) if cfg.progress else None
+        bar = tqdm(total=total, unit="clip", file=sys.stderr, disable=not cfg.progress or None, leave=False,
+                   desc="degrade")
         for row, reject in map_ordered(_process, jobs(), cfg.workers, _init_worker, (prep,), engine=cfg.engine,
                                        address=cfg.engine_address):
             if reject is not None:

@@ -18,11 +18,15 @@ Frame counts differ between extractors; consumers align features to their own fr
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import SynthkitError, missing_extra
 from .spectral import LOG_FLOOR, StftSpec, mel_filterbank, stft
 
+#: What restores offline when an encoder named by hub name is not on this machine.
+OFFLINE_FEATURES = ("logmel features (the shipped default checkpoint: synthkit restore without --checkpoint), or a "
+                    "local encoder folder saved with save_pretrained()")
 #: Encoders whose architecture the ``hf`` extractor knows (transformers ``model_type``).
 HF_MODEL_TYPES = ("wavlm", "hubert", "wav2vec2", "wav2vec2-conformer", "wav2vec2-bert", "data2vec-audio")
 
@@ -95,16 +99,26 @@ def log_mel(sample_rate: int, n_mels: int = 80, n_fft: int = 512, hop: int = 160
 def load_hf_encoder(model: str, revision: str | None = None):
     """``(processor, encoder)`` from a hub name (``microsoft/wavlm-base-plus``) or a local folder.
 
-    Uses transformers' own resolution: a local folder, else the hub cache, else the hub (honours
-    ``HF_HUB_OFFLINE``). Raises :class:`SynthkitError` saying what to do when neither is reachable."""
+    A local folder; a hub name goes to transformers when the hub can be reached (its cache first); offline,
+    the name's snapshot in the Hugging Face cache loads like a folder, else a one-line error comes at once,
+    before transformers is imported (:func:`synthkit.hub.hf_model`; honours ``HF_HUB_OFFLINE``)."""
+    from ..checks import found
+    from ..hub import HF_MODEL_FILES, hf_model
+
+    if not found("transformers"):
+        raise missing_extra("transformers", "quality", "Pretrained speech-encoder features")
+    source = model
+    if not Path(model).expanduser().exists() and not model.startswith((".", "/", "~")):
+        source = hf_model(model, "speech encoder", OFFLINE_FEATURES, (*HF_MODEL_FILES, "preprocessor_config.json"),
+                          revision)
     try:
         import transformers  # noqa: F401
         from transformers import AutoFeatureExtractor, AutoModel
     except ImportError:
         raise missing_extra("transformers", "quality", "Pretrained speech-encoder features") from None
     try:
-        processor = AutoFeatureExtractor.from_pretrained(model, revision=revision)
-        encoder = AutoModel.from_pretrained(model, revision=revision)
+        processor = AutoFeatureExtractor.from_pretrained(source, revision=revision)
+        encoder = AutoModel.from_pretrained(source, revision=revision)
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise SynthkitError(

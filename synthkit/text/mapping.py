@@ -306,6 +306,11 @@ def load_overrides(path: str | Path, voice: str | None = None) -> dict[str, tupl
     return out
 
 
+class UnrenderableOverride(SynthkitError):
+    """A mapping override names donor segments this donor voice cannot render (the voice, not the file,
+    is the problem: ranking skips such a donor and says so)."""
+
+
 class Mapper:
     """Maps target segments onto one donor inventory (IPA segment -> espeak-ng mnemonic)."""
 
@@ -322,8 +327,8 @@ class Mapper:
         for target, donor in (overrides or {}).items():
             missing = [d for d in donor if canonical(d) not in self._by_canon]
             if missing:
-                raise SynthkitError(f"mapping override {target} -> {' '.join(donor)}: voice {voice or '?'} "
-                                    f"cannot render {' '.join(missing)}")
+                raise UnrenderableOverride(f"mapping override {target} -> {' '.join(donor)}: voice {voice or '?'} "
+                                           f"cannot render {' '.join(missing)}")
             self.overrides[target] = tuple(self._by_canon[canonical(d)] for d in donor)
 
     def _nearest(self, base: str, pool: list[str]) -> tuple[str | None, float]:

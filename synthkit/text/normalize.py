@@ -1,8 +1,10 @@
-"""Text normalization before G2P: Unicode NFC, whitespace, abbreviations, numbers, script check.
+"""Text normalization before G2P: Unicode NFC, whitespace, abbreviations, verbalization, script check.
 
-:func:`normalize` returns the normalized sentence or raises :class:`Rejected` with a reason that
-goes into ``rejects.jsonl``. Per-language hooks: :data:`ABBREVIATIONS` and the number rules in
-:mod:`synthkit.text.numbers`.
+:func:`normalize` returns the sentence as it is said — the text the G2P and the voice read, written to
+the manifest's ``text`` — or raises :class:`Rejected` with a reason that goes into ``rejects.jsonl``.
+Numbers, amounts, times, dates, units, symbols and emoji are read by :mod:`synthkit.text.verbalize`
+(per-language modules; what a language has no reading for is rejected with the reason, never dropped
+or left as digits). Per-language hooks here: :data:`ABBREVIATIONS`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .numbers import NoNumberRule, expand_numbers
+from .numbers import NoNumberRule, expand_numbers  # noqa: F401  (re-exported for callers)
+from .verbalize import Unreadable, verbalize
 
 
 class Rejected(ValueError):
@@ -18,13 +21,15 @@ class Rejected(ValueError):
 
 
 _WS_RE = re.compile(r"\s+")
+#: Spaces that group digits (1 000, 1\u202f000): kept until the numbers are read.
+_GROUPING_SPACES = "\u00a0\u202f\u2009"
 
 #: Per-language abbreviations (ISO 639-3 -> {abbreviation: expansion}); matched as whole tokens.
 ABBREVIATIONS: dict[str, dict[str, str]] = {
     "swa": {"n.k.": "na kadhalika", "k.m.": "kwa mfano", "Bw.": "Bwana", "Bi.": "Bibi", "Dkt.": "Daktari",
-            "Prof.": "Profesa", "%": " asilimia"},
+            "Prof.": "Profesa"},
     "eng": {"Dr.": "Doctor", "Mr.": "Mister", "Mrs.": "Missus", "St.": "Saint", "e.g.": "for example",
-            "etc.": "et cetera", "%": " percent"},
+            "etc.": "et cetera"},
     "tur": {"Dr.": "Doktor", "vb.": "ve benzeri", "%": "yüzde "},
 }
 ABBREVIATIONS["swh"] = ABBREVIATIONS["swa"]
@@ -73,16 +78,18 @@ def foreign_letters(text: str, script: str | None) -> list[str]:
 
 
 def normalize(text: str, iso639_3: str, iso639_1: str | None = None, script: str | None = None,
-              max_chars: int | None = None) -> str:
-    """Normalize one sentence or raise :class:`Rejected` with the reason."""
+              max_chars: int | None = None, locale: str | None = None) -> str:
+    """The spoken form of one sentence, or :class:`Rejected` with the reason. ``locale``: the requested
+    language tag (``en-us``, ``pt-br``) where a language's conventions differ by region."""
     t = unicodedata.normalize("NFC", text)
-    t = "".join(" " if unicodedata.category(c) in ("Zs", "Cc") else c for c in t)
+    t = "".join(" " if (unicodedata.category(c) == "Zs" and c not in _GROUPING_SPACES)
+                or unicodedata.category(c) == "Cc" else c for c in t)
     t = "".join(c for c in t if unicodedata.category(c) != "Cf")  # zero-width and format characters
-    t = normalize_whitespace(t)
+    t = re.sub(" +", " ", t).strip()
     t = expand_abbreviations(t, iso639_3)
     try:
-        t = expand_numbers(t, iso639_3, iso639_1)
-    except NoNumberRule as exc:
+        t = verbalize(t, iso639_3, iso639_1, locale)
+    except Unreadable as exc:
         raise Rejected(str(exc)) from None
     t = normalize_whitespace(t)
     if not any(unicodedata.category(c)[0] in "LN" for c in t):

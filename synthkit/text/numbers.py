@@ -1,10 +1,13 @@
-"""Number expansion per language. Digits are never dropped silently: a language with a rule gets its
-numbers written out in words; for a language without one, :func:`expand_numbers` raises
-:class:`NoNumberRule` and the sentence is rejected with that reason.
+"""Number rules per language: ``(integer, decimal digits) -> words``. synthkit's own (Swahili) and, for
+the languages it covers, ``num2words``; register more with :func:`register_number_rule`. Sentences are
+read by :mod:`synthkit.text.verbalize`, which uses these rules for languages without a module of their
+own.
 
-Rules: synthkit's own (Swahili) and, for the languages it covers, ``num2words``. Register more with
-:func:`register_number_rule`. Number syntax understood: integers, ``1,000,000``-style grouping
-(groups of three after a comma), and decimals written with ``.`` (``3.5``).
+:func:`expand_numbers` is the lenient reading used on both sides of the CER (see
+:mod:`synthkit.quality.asr`): every number, amount, time, unit and the like read the way the sentence
+normalizer reads it, four-digit numbers as cardinals (the CER adds a year reading itself), and what
+cannot be read left as written instead of rejected. It raises :class:`NoNumberRule` for a language
+without any number rule.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from collections.abc import Callable
 
 NumberRule = Callable[[int, str | None], str]  # (integer part, decimal digits or None) -> words
 
-_NUMBER_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 _DIGIT_RE = re.compile(r"\d")
 
 
@@ -78,7 +80,10 @@ _RULES: dict[str, NumberRule] = {"swa": _sw_rule, "swh": _sw_rule}
 
 def register_number_rule(iso639_3: str, rule: NumberRule) -> None:
     """Add or replace the number rule for a language (ISO 639-3 code)."""
+    from .verbalize import verbalizer_for
+
     _RULES[iso639_3] = rule
+    verbalizer_for.cache_clear()
 
 
 def number_rule(iso639_3: str, iso639_1: str | None) -> NumberRule | None:
@@ -98,24 +103,20 @@ def has_digits(text: str) -> bool:
     return bool(_DIGIT_RE.search(text))
 
 
-def expand_numbers(text: str, iso639_3: str, iso639_1: str | None = None) -> str:
-    """Write the numbers in ``text`` out in words, or raise :class:`NoNumberRule`."""
+def expand_numbers(text: str, iso639_3: str, iso639_1: str | None = None, locale: str | None = None) -> str:
+    """Numbers (and amounts, times, units, ...) in ``text`` in words, leniently (see module doc), or
+    raise :class:`NoNumberRule`."""
     if not has_digits(text):
         return text
-    rule = number_rule(iso639_3, iso639_1)
-    if rule is None:
+    from .verbalize import LANGUAGES, verbalizer_for
+
+    if iso639_3 not in LANGUAGES and number_rule(iso639_3, iso639_1) is None:
         found = _DIGIT_RE.search(text)
         raise NoNumberRule(
             f"contains digits ({text[found.start():found.start() + 12].split()[0]!r}) and synthkit has no number "
             f"rule for '{iso639_3}': write numbers in words, or register a rule"
         )
-
-    def repl(m: re.Match[str]) -> str:
-        s = m.group(0).replace(",", "")
-        integer, _, decimals = s.partition(".")
-        return rule(int(integer), decimals or None)
-
-    out = _NUMBER_RE.sub(repl, text)
+    out = verbalizer_for(iso639_3, iso639_1, locale, years=False).verbalize(text, strict=False)
     if has_digits(out):  # digits of other scripts that the rule did not handle
         raise NoNumberRule(f"contains digits the '{iso639_3}' number rule cannot read")
     return out

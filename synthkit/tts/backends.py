@@ -1,82 +1,97 @@
-"""Synthesizer backends by name: ``synthkit synth --backend espeak|coqui:MODEL``.
+"""Synthesizer backends by name: ``synthkit synth --backend espeak|coqui:MODEL|piper:VOICE|kokoro:VOICE``.
 
-A backend spec is ``NAME`` or ``NAME:MODEL``. :data:`BACKENDS` maps a name to a factory that builds a
-:class:`~synthkit.tts.base.Synthesizer` from the model part (espeak-ng takes none); :data:`VOICE_READERS`
-maps it to the function that rebuilds a row's :class:`~synthkit.tts.base.Voice`. Rows record their
-backend (``backend``) and, for coqui, the model (``model``), so any row picks its own synthesizer
-(:func:`for_row`). Factories import their libraries when called: the espeak-ng path never imports
-torch or coqui-tts.
+A backend spec is ``NAME`` or ``NAME:MODEL``. :data:`BACKENDS` maps a name to a factory returning the
+:class:`~synthkit.tts.base.Backend` (the module is imported only then: the espeak-ng path never imports
+torch, coqui-tts or onnxruntime). Rows record their backend (``backend``) and model (``model``), so any
+row picks its own synthesizer (:func:`for_row`).
+
+Adding a backend: write one module with a module-level ``backend`` object implementing
+:class:`~synthkit.tts.base.Backend` (and the :class:`~synthkit.tts.base.RenderPlan` its ``plan``
+returns), and add one line to :data:`BACKENDS`.
+
+A ``--donor`` name is a backend spec too: a bare name that is not a backend is an espeak-ng voice
+(``sw``); ``coqui:MODEL``, ``piper:VOICE|DIR`` and ``kokoro[:VOICE|DIR]`` name neural donors.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import Any
 
 from ..errors import SynthkitError
-from .base import Synthesizer, Voice
+from .base import Backend, Synthesizer, Voice
 
 DEFAULT = "espeak"
 
 
-def _espeak(model: Any) -> Synthesizer:
-    from .espeak import EspeakSynthesizer
+def _module(name: str) -> Callable[[], Backend]:
+    def factory() -> Backend:
+        return importlib.import_module(f"{__package__}.{name}").backend
 
-    if model:
-        raise SynthkitError(f"--backend espeak takes no model (got {model!r}); voices come from --lang and --donor")
-    return EspeakSynthesizer()
-
-
-def _coqui(model: Any) -> Synthesizer:
-    from .coqui import CoquiSynthesizer
-
-    if not model:
-        raise SynthkitError("--backend coqui needs a model: coqui:NAME (tts_models/...), coqui:mms or coqui:FOLDER")
-    return CoquiSynthesizer(model)
+    return factory
 
 
-def _espeak_voice(fields: dict) -> Voice:
-    from .espeak import voice_from_row
-
-    return voice_from_row(fields)
-
-
-def _coqui_voice(fields: dict) -> Voice:
-    from .coqui import voice_from_row
-
-    return voice_from_row(fields)
+#: backend name -> factory() -> Backend
+BACKENDS: dict[str, Callable[[], Backend]] = {
+    "espeak": _module("espeak"),
+    "coqui": _module("coqui"),
+    "piper": _module("piper"),
+    "kokoro": _module("kokoro"),
+}
 
 
-#: backend name -> factory(model: str | resolved model | None) -> Synthesizer
-BACKENDS: dict[str, Callable[[Any], Synthesizer]] = {"espeak": _espeak, "coqui": _coqui}
-#: backend name -> function(row fields) -> the Voice the row was rendered with
-VOICE_READERS: dict[str, Callable[[dict], Voice]] = {"espeak": _espeak_voice, "coqui": _coqui_voice}
+def get(name: str) -> Backend:
+    if name not in BACKENDS:
+        raise SynthkitError(f"unknown backend {name!r}; available: {', '.join(BACKENDS)}")
+    return BACKENDS[name]()
+
+
+def _usage() -> str:
+    return ", ".join(get(n).usage for n in BACKENDS)
 
 
 def parse(spec: str) -> tuple[str, str | None]:
     """``espeak`` -> ("espeak", None); ``coqui:tts_models/en/vctk/vits`` -> ("coqui", "tts_models/...")."""
     name, _, model = (spec or DEFAULT).strip().partition(":")
     if name not in BACKENDS:
-        raise SynthkitError(f"unknown --backend {spec!r}; available: espeak, coqui:MODEL (a coqui model name, "
-                            "mms, or a model folder)")
+        raise SynthkitError(f"unknown --backend {spec!r}; available: {_usage()}")
     return name, (model.strip() or None)
 
 
-def load(spec: str) -> Synthesizer:
-    name, model = parse(spec)
-    return BACKENDS[name](model)
+def parse_donor(spec: str) -> tuple[str, str | None]:
+    """A ``--donor`` name: ``sw`` -> ("espeak", "sw"); ``kokoro:jm_kumo`` -> ("kokoro", "jm_kumo")."""
+    spec = spec.strip()
+    name, sep, model = spec.partition(":")
+    if name in BACKENDS and name != DEFAULT:
+        return name, (model.strip() or None)
+    return DEFAULT, spec
+
+
+def donor_candidates(include_constructed: bool = False) -> list:
+    """Every backend's donor voices that need no model to be named: espeak-ng's voices and the neural
+    voices whose weights are installed (what ``synthkit donors`` ranks)."""
+    out = []
+    for name in BACKENDS:
+        out += get(name).donor_candidates(include_constructed)
+    return out
+
+
+def donor_inventory(spec: str, choice=None):
+    """The donor a ``--donor`` name stands for (an espeak-ng voice, or ``NAME:MODEL``)."""
+    name, model = parse_donor(spec)
+    return get(name).donor_inventory(model, choice)
 
 
 def voice_from_row(fields: dict) -> Voice:
     name = fields.get("backend", DEFAULT)
-    if name not in VOICE_READERS:
-        raise SynthkitError(f"rows of backend {name!r} cannot be rendered (known: {', '.join(VOICE_READERS)})")
-    return VOICE_READERS[name](fields)
+    if name not in BACKENDS:
+        raise SynthkitError(f"rows of backend {name!r} cannot be rendered (known: {', '.join(BACKENDS)})")
+    return get(name).voice_from_row(fields)
 
 
 def for_row(fields: dict) -> Synthesizer:
     """The synthesizer that renders a row (its ``backend`` and ``model`` keys)."""
     name = fields.get("backend")
-    if name not in BACKENDS:
+    if name not in BACKENDS or not get(name).reproducible:
         raise SynthkitError(f"regenerating clips of backend {name!r} is not supported (known: {', '.join(BACKENDS)})")
-    return BACKENDS[name](fields.get("model"))
+    return get(name).synthesizer(fields)

@@ -64,8 +64,8 @@ from typing import Any
 from ..errors import SynthkitError
 from ..hashing import file_sha256
 from .base import Audio, Voice
-from .coqui_catalog import (EXTRA, MMS_NAME, PACKAGE, UNKNOWN_LICENSE, catalogue, folder_license,
-                            is_mms_name, license_label)
+from .coqui_catalog import (EXTRA, MMS_NAME, PACKAGE, UNKNOWN_LICENSE, catalogue, downloaded, folder_license,
+                            is_mms_name, license_label, local_folder, source_url, user_data_dir)
 
 BACKEND = "coqui"
 MMS = "mms"
@@ -220,8 +220,50 @@ def find_files(folder: Path) -> tuple[Path, Path]:
                         "name one: coqui:FOLDER/FILE.pth")
 
 
+def check_available(spec: str, choice=None) -> None:
+    """For a coqui model *name* (not a folder): the one-line error now when it is neither on this machine
+    nor downloadable (see :func:`require_local_or_online`); nothing is loaded."""
+    if not spec:
+        return
+    name = model_name_for(spec, choice)
+    if name.startswith("tts_models/") and len(name.split("/")) == 4 and not Path(name).expanduser().exists():
+        require_local_or_online(name)
+
+
+def require_local_or_online(name: str) -> Path | None:
+    """Where coqui model ``name`` is on this machine, or None when it is not but can be downloaded now;
+    offline, the one-line error (what is missing, what works now, how to get it) before coqui is imported."""
+    from ..checks import first_missing, torchaudio_cuda_problem
+    from .coqui_catalog import MODULES
+
+    if first_missing(MODULES) or torchaudio_cuda_problem():
+        _coqui()  # raises, saying what is missing and what to run
+    if not is_mms_name(name) and catalogue() and name not in catalogue():
+        raise SynthkitError(f"{name!r} is not in coqui's model list; see 'synthkit languages --coqui'")
+    folder = local_folder(name)
+    if folder is not None:
+        return folder
+    from ..hub import hf_cache, hf_how, require_download
+
+    url, hf = source_url(name)
+    have = [n for n, _ in downloaded()][:3]
+    alternative = "--backend espeak" + (f", or a downloaded coqui model: {', '.join('coqui:' + n for n in have)}"
+                                        if have else "") + ", or a local model folder: coqui:FOLDER"
+    where = (f"not in the Hugging Face cache {hf_cache()}, where coqui keeps it" if hf else
+             f"not in coqui's download folder {user_data_dir()}")
+    how = (hf_how((catalogue().get(name) or {}).get("repo_id", name)) if hf else
+           f"run again with network access (coqui downloads {url} into {user_data_dir()}; set TTS_HOME for another "
+           "folder)")
+    require_download("coqui model", name, where, alternative, how, url, hf=bool(hf))
+    return None
+
+
 def download(name: str) -> tuple[Path, Path, dict]:
-    """coqui's ``ModelManager.download_model``: a no-op when the model is in its cache already."""
+    """coqui's ``ModelManager.download_model``: a no-op when the model is in its cache already (offline, a
+    model coqui keeps in the Hugging Face cache is taken from there without asking the hub)."""
+    from ..hub import offline_reason
+
+    local = require_local_or_online(name)
     _coqui()
     from TTS.utils.manage import ModelManager
 
@@ -232,6 +274,9 @@ def download(name: str) -> tuple[Path, Path, dict]:
     if item.get("tos_required") and not manager.tos_agreed(item, manager.output_prefix / full_name):
         raise SynthkitError(f"{name} is under the {license_label(item.get('license', '?'))} licence; to accept "
                             "its terms set COQUI_TOS_AGREED=1 (coqui's own switch) and run again")
+    if local is not None and item.get("repo_id") and offline_reason(source_url(name)[0], hf=True):
+        ckpt, config = find_files(local)  # offline: from the Hugging Face cache, without asking the hub
+        return ckpt, config, dict(item)
     try:
         ckpt, config, item = manager.download_model(name)
     except SynthkitError:
@@ -668,12 +713,36 @@ class CoquiPlan:
                 "model_language": self.voices.language, "references": self.references,
                 "speed": list(self.voices.speed)}
 
+    backend: str = BACKEND
+
+    def describe(self) -> str:
+        return f"rendering with {self.info.describe()}"
+
+    def sample_voices(self, rng: random.Random, n: int, donors=None) -> list[Voice]:
+        return self.voices.sample(rng, n)
+
     def input_fields(self, words: list[list[str]], punctuation: list[str] | None) -> dict[str, Any]:
         """Row keys that say what a phoneme model reads for a sentence (nothing for text models)."""
         if self.info.input != "phonemes":
             return {}
         text, dropped = ipa_input(words, punctuation, frozenset(self.info.vocab))
+        if not text:
+            from ..text.normalize import Rejected
+
+            raise Rejected(f"no phoneme of the sentence is among the symbols of {self.info.model}")
         return {"render_text": text, **({"dropped_symbols": dropped} if dropped else {})}
+
+    def donor_fields(self, mapped, punctuation: list[str] | None) -> dict[str, Any]:
+        return {"render_text": self.input_fields(mapped.donor_words, punctuation)["render_text"]}
+
+    def donor(self, spec: str):
+        return donor_inventory(self.info)  # the model is the one donor (synth checks --donor names it)
+
+    def donor_candidates(self) -> list:
+        return [donor_inventory(self.info)]
+
+    def synthesizer(self) -> CoquiSynthesizer:
+        return CoquiSynthesizer(self.info)
 
 
 def plan(model: str, choice, references: tuple[Path, ...] = ()) -> CoquiPlan:
@@ -681,3 +750,46 @@ def plan(model: str, choice, references: tuple[Path, ...] = ()) -> CoquiPlan:
     refs = check_references(info, tuple(references))
     language = model_language(info, choice)
     return CoquiPlan(info, VoicePlan(info, language, tuple(r["path"] for r in refs)), refs)
+
+
+class CoquiBackend:
+    """coqui-tts models (see module doc), as registered in :data:`synthkit.tts.backends.BACKENDS`."""
+
+    name = BACKEND
+    usage = "coqui:MODEL (a coqui model name, mms, or a model folder)"
+    reproducible = True
+
+    def check(self, model, config, choice) -> None:
+        check_available(model or "", choice)  # a named model offline: the one line, before the G2P is built
+
+    def plan(self, model, config, choice, donors=()) -> CoquiPlan:
+        for d in donors:
+            if d.partition(":")[2].strip() != model:
+                raise SynthkitError(f"--donor {config.donor} and --backend {config.backend} name different models; "
+                                    "give one")
+        if not model:
+            raise SynthkitError("--backend coqui needs a model: coqui:NAME (tts_models/...), coqui:mms or coqui:FOLDER")
+        p = plan(model, choice, config.references)
+        if donors and config.donors != 1:
+            raise SynthkitError("--donors does not apply to a coqui donor: the model is the one donor")
+        return p
+
+    def donor_candidates(self, include_constructed: bool = False) -> list:
+        return []  # a coqui donor is always named: --donor coqui:MODEL
+
+    def donor_inventory(self, model, choice=None):
+        if not model:
+            raise SynthkitError("--donor coqui needs a model: coqui:NAME (tts_models/...), coqui:mms or coqui:FOLDER")
+        return donor_inventory(resolve_model(model, choice))
+
+    def voice_from_row(self, fields: dict) -> Voice:
+        return voice_from_row(fields)
+
+    def synthesizer(self, fields: dict) -> CoquiSynthesizer:
+        if not fields.get("model"):
+            raise SynthkitError("--backend coqui needs a model: coqui:NAME (tts_models/...), coqui:mms or coqui:FOLDER")
+        return CoquiSynthesizer(fields["model"])
+
+
+#: This backend, as registered in :data:`synthkit.tts.backends.BACKENDS`.
+backend = CoquiBackend()

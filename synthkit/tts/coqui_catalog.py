@@ -87,10 +87,35 @@ def user_data_dir() -> Path:
     return Path("~/.local/share/tts").expanduser()
 
 
-def _hf_cache() -> Path:
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
-    return Path(os.environ.get("HF_HOME") or "~/.cache/huggingface").expanduser() / "hub"
+def folder_name(name: str) -> str:
+    """coqui's download folder name for a model name (``tts_models--<language>--<dataset>--<model>``)."""
+    return name.replace("/", "--")
+
+
+def local_folder(name: str) -> Path | None:
+    """Where model ``name`` already is on this machine (nothing imported, no weights read), or None:
+    coqui's download folder for models it fetches itself (MMS, GitHub releases), the Hugging Face cache
+    snapshot for those it fetches from there (``repo_id`` in its catalogue entry: XTTS)."""
+    from ..hub import hf_snapshot
+
+    repo = (catalogue().get(name) or {}).get("repo_id")
+    if repo:
+        return hf_snapshot(repo, ("config.json",))
+    folder = user_data_dir() / folder_name(name)
+    return folder if (folder / "config.json").is_file() else None
+
+
+def source_url(name: str) -> tuple[str, str]:
+    """(URL coqui downloads ``name`` from, whether it is a Hugging Face repo: "hf" or "")."""
+    entry = catalogue().get(name) or {}
+    if entry.get("repo_id"):
+        from ..hub import hf_endpoint
+
+        return f"{hf_endpoint()}/{entry['repo_id']}", "hf"
+    if is_mms_name(name):
+        return f"https://dl.fbaipublicfiles.com/mms/tts/{name.split('/')[1]}.tar.gz", ""
+    url = entry.get("github_rls_url") or "https://github.com/"
+    return (url[0] if isinstance(url, list) else url), ""
 
 
 def downloaded() -> list[tuple[str, str]]:
@@ -100,13 +125,11 @@ def downloaded() -> list[tuple[str, str]]:
     out = []
     if root.is_dir():
         for p in sorted(root.iterdir()):
-            if p.is_dir() and p.name.startswith("tts_models--"):
+            if p.is_dir() and p.name.startswith("tts_models--") and (p / "config.json").is_file():
                 name = p.name.replace("--", "/")
                 out.append((name, catalogue_license(name) or folder_license(p)))
-    hub = _hf_cache()
     for name, entry in catalogue().items():
-        repo = entry.get("repo_id")
-        if repo and (hub / f"models--{repo.replace('/', '--')}" / "snapshots").is_dir():
+        if entry.get("repo_id") and local_folder(name) is not None:
             out.append((name, entry.get("license") or UNKNOWN_LICENSE))
     return out
 
@@ -161,22 +184,36 @@ def renders(name: str) -> bool:
     return is_mms_name(name) or any(k in last for k in ("vits", "xtts", "your_tts"))
 
 
+#: Packages ``import TTS.api`` needs (found without importing them; coqui-tts 0.28 needs six undeclared,
+#: and refuses to import without torchcodec on torch >= 2.9).
+MODULES = ("TTS", "trainer", "torch", "torchaudio", "torchcodec", "six")
+
+
 def doctor_check():
-    """``synthkit doctor``: does coqui-tts import, and which models (with licences) are there."""
+    """``synthkit doctor``: can coqui-tts be imported, and which models (with licences) are on this machine
+    (found without importing coqui-tts or torch)."""
     import importlib.metadata as md
 
-    from ..doctor import Check
-    from ..optional import explain
+    from ..checks import DOWNLOAD, LOCAL, Check, first_missing, torchaudio_cuda_problem
+    from ..optional import SETUP_HINT, explain
 
     name, purpose = PACKAGE, "neural TTS (--backend coqui:MODEL)"
-    try:
-        import TTS.api  # noqa: F401  (what loading a model imports: torch, torchaudio, trainer, six, ...)
-    except Exception as exc:
-        return Check(name, False, f"{purpose}: not available", explain(exc, PACKAGE, EXTRA))
+    missing = first_missing(MODULES)
+    if missing:
+        exc = ModuleNotFoundError(f"No module named {missing!r}", name=missing)
+        return Check(name, False, f"{purpose}: not available", explain(exc, PACKAGE, EXTRA), importable=False,
+                     weights=DOWNLOAD)
+    cuda = torchaudio_cuda_problem()
+    if cuda:
+        return Check(name, False, f"{purpose}: not importable", f"coqui-tts imports torchaudio: {cuda}; {SETUP_HINT}",
+                     importable=False, weights=DOWNLOAD)
     lic = licences()
     nc = sorted(k for k in lic if is_non_commercial(k))
     have = downloaded()
     got = "; downloaded: " + ", ".join(f"{n} [{license_label(l)}]" for n, l in have) if have else \
-        f"; none downloaded yet ({user_data_dir()})"
-    return Check(name, True, f"{purpose}: coqui-tts {md.version(PACKAGE)}, {sum(map(len, lic.values()))} models "
-                 f"(non-commercial licences: {', '.join(nc)}; see 'synthkit languages --coqui'){got}")
+        f"; none downloaded yet ({user_data_dir()}): each model is downloaded on first use (needs network)"
+    hint = "" if have else ("offline, use --backend espeak or a local model folder (coqui:FOLDER); with network, "
+                            "the first run of a model downloads it")
+    return Check(name, bool(have), f"{purpose}: coqui-tts {md.version(PACKAGE)}, {sum(map(len, lic.values()))} models "
+                 f"(non-commercial licences: {', '.join(nc)}; see 'synthkit languages --coqui'){got}", hint,
+                 importable=True, weights=LOCAL if have else DOWNLOAD, info={"downloaded": [n for n, _ in have]})

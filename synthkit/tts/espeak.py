@@ -84,3 +84,81 @@ class EspeakSynthesizer:
             pitch_range=p.get("pitch_range", 50), phoneme_input=phoneme_input, seed=0,
         )
         return Audio(int16_to_float(r.samples), r.sample_rate, tuple(x for x in r.phonemes if x))
+
+
+# --- the backend interface (synthkit.tts.base) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class EspeakPlan:
+    """espeak-ng as a run uses it: the language's own voice, or donor voices, with variants and prosody
+    sampled per rendition. It adds no keys to ``run.json`` (its settings are synth's own)."""
+
+    language: str | None  # the espeak-ng voice that speaks the language (None: donors only)
+    variants: tuple[str, ...] = DEFAULT_VARIANTS
+    prosody: ProsodyRanges = ProsodyRanges()
+    backend: str = BACKEND
+
+    def settings(self) -> dict:
+        return {}
+
+    def describe(self) -> None:
+        return None
+
+    def sample_voices(self, rng: random.Random, n: int, donors=None) -> list[Voice]:
+        return sample_voices(rng, list(donors) if donors else self.language, n, self.variants, self.prosody)
+
+    def input_fields(self, words, punctuation) -> dict:
+        return {}  # espeak-ng reads the text
+
+    def donor_fields(self, mapped, punctuation) -> dict:
+        punct = punctuation if punctuation else [""] * (len(mapped.mnemonic_words) - 1) + ["."]
+        return {"render_text": mapped.render_text(punct)}
+
+    def donor(self, spec: str):
+        return backend.donor_inventory(spec)
+
+    def donor_candidates(self) -> list:
+        return backend.donor_candidates()
+
+    def synthesizer(self) -> EspeakSynthesizer:
+        return EspeakSynthesizer()
+
+
+class EspeakBackend:
+    name = BACKEND
+    usage = "espeak"
+    reproducible = True
+
+    def check(self, model, config, choice) -> None:
+        from .base import no_references
+
+        if model:
+            raise SynthkitError(f"--backend espeak takes no model (got {model!r}); voices come from --lang and --donor")
+        no_references(config)
+        if choice.voice is None and not config.donor:
+            raise SynthkitError(f"no voice speaks {choice.name} ({choice.iso639_3}); render it through a donor voice "
+                                "with --donor auto (or name one, e.g. --donor sw)")
+
+    def plan(self, model, config, choice, donors=()) -> EspeakPlan:
+        self.check(model, config, choice)
+        return EspeakPlan(choice.voice, tuple(config.variants), config.prosody)
+
+    def donor_candidates(self, include_constructed: bool = False) -> list:
+        from .espeak_phonemes import inventories
+
+        return [i for i in inventories().values() if include_constructed or not i.constructed]
+
+    def donor_inventory(self, model, choice=None):
+        from .espeak_phonemes import inventory
+
+        return inventory(model or "")
+
+    def voice_from_row(self, fields: dict) -> Voice:
+        return voice_from_row(fields)
+
+    def synthesizer(self, fields: dict) -> EspeakSynthesizer:
+        return EspeakSynthesizer()
+
+
+#: This backend, as registered in :data:`synthkit.tts.backends.BACKENDS`.
+backend = EspeakBackend()
