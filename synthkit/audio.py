@@ -59,6 +59,30 @@ def load(path: str | os.PathLike, sr: int | None = None, mono: bool = True) -> t
     return np.ascontiguousarray(x, dtype=np.float32), int(file_sr)
 
 
+def wav_truncation(path: str | os.PathLike) -> str | None:
+    """For a RIFF/WAVE file whose ``data`` chunk declares more bytes than the file holds, a sentence
+    saying so; otherwise None (also for non-WAV files). libsndfile reads such files without error."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            size = os.fstat(f.fileno()).st_size
+            pos = 12
+            while pos + 8 <= size:
+                f.seek(pos)
+                cid, clen = struct.unpack("<4sI", f.read(8))
+                if cid == b"data":
+                    have = size - pos - 8
+                    if clen != 0xFFFFFFFF and have < clen:
+                        return f"truncated WAV file: header declares {clen} bytes of audio, file holds {have}"
+                    return None
+                pos += 8 + clen + (clen & 1)
+            return "truncated WAV file: no data chunk"
+    except OSError:
+        return None
+
+
 def info(path: str | os.PathLike) -> sf._SoundFileInfo:
     return sf.info(str(path))
 

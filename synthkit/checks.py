@@ -99,6 +99,23 @@ def first_missing(modules: tuple[str, ...] | list[str]) -> str | None:
     return next((m for m in modules if not found(m)), None)
 
 
+def torch_package_problem(name: str, purpose: str, modules, package: str, extra: str) -> Check | None:
+    """The failing :class:`Check` of a torchaudio-based package (coqui-tts, speechbrain) that is not
+    installed or cannot import here, or None when it can."""
+    from .optional import SETUP_HINT, explain
+
+    missing = first_missing(modules)
+    if missing:
+        exc = ModuleNotFoundError(f"No module named {missing!r}", name=missing)
+        return Check(name, False, f"{purpose}: not available", explain(exc, package, extra), importable=False,
+                     weights=DOWNLOAD)
+    cuda = torchaudio_cuda_problem()
+    if cuda:
+        return Check(name, False, f"{purpose}: not importable", f"{package} imports torchaudio: {cuda}; "
+                     f"{SETUP_HINT}", importable=False, weights=DOWNLOAD)
+    return None
+
+
 #: Shared-library names whose presence among torchaudio's compiled parts means PyPI's CUDA build.
 _CUDA_NEEDED = (b"libc10_cuda.so", b"libcudart.so", b"libcuda.so")
 

@@ -6,6 +6,7 @@ does not know is an error naming the key and the keys allowed, so a typo never s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ def load_yaml(path: str | Path) -> Any:
 
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise SynthkitError(f"cannot read config {p}: {exc}") from None
     try:
@@ -44,6 +45,8 @@ def as_range(value: Any, where: str, lo: float | None = None, hi: float | None =
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
         raise SynthkitError(f"{where}: expected [min, max], got {value!r}")
     a, b = float(value[0]), float(value[1])
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise SynthkitError(f"{where}: expected finite numbers [min, max], got {value!r}")
     if a > b:
         raise SynthkitError(f"{where}: min {a} is greater than max {b}")
     if (lo is not None and a < lo) or (hi is not None and b > hi):
@@ -52,6 +55,6 @@ def as_range(value: Any, where: str, lo: float | None = None, hi: float | None =
 
 
 def as_probability(value: Any, where: str) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value <= 1.0:  # NaN fails too
         raise SynthkitError(f"{where}: p must be a number in [0, 1], got {value!r}")
     return float(value)

@@ -226,8 +226,8 @@ def _dnsmos_weights() -> Check:
 
     src, cache = speechmos_dir(), dnsmos_dir()
     if src is not None and all((src / rel).is_file() for rel in DNSMOS_FILES.values()):
-        return Check("DNSMOS weights", True, f"predicted MOS: ONNX files in the speechmos wheel ({src}); copied on "
-                     f"first use to {cache}", importable=True, weights=LOCAL)
+        return Check("DNSMOS weights", True, f"predicted MOS: ONNX files in the speechmos wheel ({src}), read in "
+                     f"place (copied to {cache} for --model dnsmos=torchmetrics)", importable=True, weights=LOCAL)
     if all((cache / rel).is_file() for rel in DNSMOS_FILES):
         return Check("DNSMOS weights", True, f"predicted MOS: ONNX files in {cache}", importable=True, weights=LOCAL)
     return Check("DNSMOS weights", False, "predicted MOS (dnsmos): no DNSMOS ONNX files",

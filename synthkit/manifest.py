@@ -17,6 +17,7 @@ import io
 import json
 import math
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,8 +73,10 @@ class Utterance:
 
     def audio_path(self, base_dir: str | os.PathLike) -> Path:
         """Absolute path of the audio, resolving ``audio_filepath`` against the manifest's folder."""
-        if not self.audio_filepath:
+        if self.audio_filepath is None or self.audio_filepath == "":
             raise SynthkitError(f"row {self.id!r} has no audio_filepath")
+        if not isinstance(self.audio_filepath, str) or "\0" in self.audio_filepath:
+            raise SynthkitError(f"row {self.id!r}: audio_filepath is not a path: {self.audio_filepath!r}")
         p = Path(self.audio_filepath)
         return p if p.is_absolute() else Path(base_dir) / p
 
@@ -122,9 +125,11 @@ class BadRow:
 
 
 def _open_text(path: Path, mode: str) -> io.TextIOBase:
+    # reading accepts a UTF-8 byte-order mark (editors on Windows write one); writing never adds one
+    encoding = "utf-8-sig" if mode == "r" else "utf-8"
     if path.name.endswith(".gz"):
-        return gzip.open(path, mode + "t", encoding="utf-8")  # type: ignore[return-value]
-    return open(path, mode, encoding="utf-8")
+        return gzip.open(path, mode + "t", encoding=encoding)  # type: ignore[return-value]
+    return open(path, mode, encoding=encoding)
 
 
 def read_manifest(path: str | os.PathLike, errors: str = "raise") -> Iterator[Utterance | BadRow]:
@@ -132,7 +137,7 @@ def read_manifest(path: str | os.PathLike, errors: str = "raise") -> Iterator[Ut
 
     ``errors="raise"``: a bad line raises :class:`SynthkitError` naming file and line.
     ``errors="yield"``: a bad line is yielded as a :class:`BadRow` and reading goes on.
-    Blank lines are skipped."""
+    Blank lines are skipped; a UTF-8 byte-order mark at the start is accepted."""
     if errors not in ("raise", "yield"):
         raise ValueError("errors must be 'raise' or 'yield'")
     path = Path(path)
@@ -198,12 +203,16 @@ class ManifestWriter:
     each row, default ``id``) and drops a trailing partial line (what a killed writer can leave).
     Each :meth:`write` is one ``write`` + ``flush`` of a whole line, so after a SIGKILL the file holds
     whole rows only, or whole rows plus one partial line that the next resume drops.
-    ``.gz`` files are rewritten on resume (a gzip stream cannot be truncated in place)."""
+    ``.gz`` files are rewritten on resume (a gzip stream cannot be truncated in place).
+
+    A file that does not look like rows this class wrote (a line that is not a JSON object, or a
+    trailing partial line that does not start a JSON object) is refused, never truncated: resuming
+    is for files synthkit wrote (callers check that first, see :mod:`synthkit.guard`)."""
 
     def __init__(self, path: str | os.PathLike, resume: bool = True, key: str = "id") -> None:
         self.path = Path(path)
         self.key = key
-        self._keys: set[str] = set()
+        self._keys: Counter[str] = Counter()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if resume and self.path.exists():
             self._recover()
@@ -211,27 +220,40 @@ class ManifestWriter:
             self.path.unlink()
         self._f = _open_text(self.path, "a")
 
+    def _refuse(self, why: str) -> SynthkitError:
+        return SynthkitError(f"{self.path}: cannot continue this file, {why}; it is not a manifest synthkit was "
+                             "writing (choose another output or delete it)")
+
     def _recover(self) -> None:
         gz = self.path.name.endswith(".gz")
         good: list[str] = []
         good_end = 0
+        partial = ""
         if gz:
             try:
                 with gzip.open(self.path, "rt", encoding="utf-8") as f:
                     for line in f:
                         if not line.endswith("\n"):
+                            partial = line
                             break
                         good.append(line)
-            except (EOFError, OSError, gzip.BadGzipFile):
+            except (gzip.BadGzipFile, UnicodeDecodeError):
+                raise self._refuse("it is not gzip-compressed UTF-8 text") from None
+            except (EOFError, OSError):  # a stream cut short by a kill: keep the whole lines read
                 pass
         else:
             with open(self.path, "rb") as f:
                 data = f.read()
             for raw in data.splitlines(keepends=True):
                 if not raw.endswith(b"\n"):
+                    partial = raw.decode("utf-8", errors="replace")
                     break
                 good.append(raw.decode("utf-8", errors="replace"))
                 good_end += len(raw)
+        if good and good[0].startswith("\ufeff"):
+            good[0] = good[0][1:]
+        if partial.strip() and not partial.lstrip("\ufeff").lstrip().startswith("{"):
+            raise self._refuse("its last line is not a JSON row")
         rows = []
         for i, line in enumerate(good):
             if not line.strip():
@@ -239,16 +261,19 @@ class ManifestWriter:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError:
-                if i == len(good) - 1:  # a torn last line that happened to end in a newline byte
+                if i == len(good) - 1 and line.lstrip().startswith("{"):
+                    # a torn last line that happened to end in a newline byte
                     good = good[:i]
                     good_end -= len(line.encode("utf-8"))
                     break
-                raise SynthkitError(f"{self.path}:{i + 1}: cannot resume, line is not JSON") from None
+                raise self._refuse(f"line {i + 1} is not JSON") from None
+            if not isinstance(obj, dict):
+                raise self._refuse(f"line {i + 1} is not a JSON object")
             rows.append(obj)
         for obj in rows:
             k = obj.get(self.key)
             if k is not None:
-                self._keys.add(str(k))
+                self._keys[str(k)] += 1
         if gz:
             tmp = self.path.with_name(self.path.name + ".tmp")
             with gzip.open(tmp, "wt", encoding="utf-8") as f:
@@ -264,6 +289,15 @@ class ManifestWriter:
     def __len__(self) -> int:
         return len(self._keys)
 
+    @property
+    def rows(self) -> int:
+        """Rows with a key in the file (a repeated key counts each time)."""
+        return sum(self._keys.values())
+
+    def count(self, key: object) -> int:
+        """How many rows with this key the file holds (repeated ids are counted, not merged)."""
+        return self._keys.get(str(key), 0)
+
     def write(self, row: Utterance | BadRow | Mapping[str, Any]) -> None:
         line = dumps_row(row) + "\n"
         self._f.write(line)
@@ -271,7 +305,7 @@ class ManifestWriter:
         d = row.to_dict() if isinstance(row, (Utterance, BadRow)) else row
         k = d.get(self.key)
         if k is not None:
-            self._keys.add(str(k))
+            self._keys[str(k)] += 1
 
     def write_all(self, rows: Iterable[Utterance | Mapping[str, Any]]) -> int:
         n = 0

@@ -192,7 +192,7 @@ class Diversity:
     mean_pairwise_distance: float | None  # between speaker centroids; None with fewer than 2 speakers
     min_pairwise_distance: float | None  # the two most alike speakers
     within_speaker_distance: float | None  # mean distance of clips to their speaker's centroid
-    skipped: int = 0  # clips that could not be embedded (missing, silent, too short)
+    skipped: int = 0  # rows not embedded: not a row, no usable audio path, missing, silent or too short audio
     embedder: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -224,12 +224,20 @@ def speaker_diversity(rows: Iterable, base_dir: str | Path, embedder, per_speake
 
     if per_speaker < 1:
         raise SynthkitError("--per-speaker must be at least 1")
+    from .manifest import Utterance
+
     by_speaker: dict[str, list[tuple[str, Path]]] = {}
+    unusable = 0  # lines that are not rows, rows whose audio path is missing or not a path
     for u in rows:
-        if not u.audio_filepath:
+        try:
+            if not isinstance(u, Utterance):
+                raise SynthkitError("not a manifest row")
+            path = u.audio_path(base_dir)
+        except SynthkitError:
+            unusable += 1
             continue
-        by_speaker.setdefault(str(u.get("speaker", "")), []).append((u.id, u.audio_path(base_dir)))
-    centroids, within, clips, skipped = [], [], 0, 0
+        by_speaker.setdefault(str(u.get("speaker", "")), []).append((u.id, path))
+    centroids, within, clips, skipped = [], [], 0, unusable
     total = sum(min(per_speaker, len(v)) for v in by_speaker.values())
     bar = tqdm(total=total, unit="clip", file=sys.stderr, disable=not progress or None, leave=False,
                desc=f"diversity: embedding {len(by_speaker)} speakers")
@@ -262,20 +270,13 @@ MODULES = ("speechbrain", "torch", "torchaudio", "hyperpyyaml", "sentencepiece")
 def doctor_check():
     """``synthkit doctor``: can speechbrain be imported, and are the default models in the Hugging Face
     cache (found without importing speechbrain or reading any weights)."""
-    from .checks import DOWNLOAD, LOCAL, Check, dist_version, first_missing, torchaudio_cuda_problem
+    from .checks import DOWNLOAD, LOCAL, Check, dist_version, torch_package_problem
     from .hub import hf_cache, hf_snapshot
-    from .optional import SETUP_HINT, explain
 
     purpose = "ECAPA speaker embeddings, ASR (speechbrain)"
-    missing = first_missing(MODULES)
-    if missing:
-        exc = ModuleNotFoundError(f"No module named {missing!r}", name=missing)
-        return Check(PACKAGE, False, f"{purpose}: not available", explain(exc, PACKAGE, EXTRA), importable=False,
-                     weights=DOWNLOAD)
-    cuda = torchaudio_cuda_problem()
-    if cuda:
-        return Check(PACKAGE, False, f"{purpose}: not importable", f"speechbrain imports torchaudio: {cuda}; "
-                     f"{SETUP_HINT}", importable=False, weights=DOWNLOAD)
+    problem = torch_package_problem(PACKAGE, purpose, MODULES, PACKAGE, EXTRA)
+    if problem is not None:
+        return problem
     have = [m for m in (DEFAULT_SPEAKER_MODEL, DEFAULT_ASR_MODEL) if hf_snapshot(m, (HPARAMS,)) is not None]
     lack = [m for m in (DEFAULT_SPEAKER_MODEL, DEFAULT_ASR_MODEL) if m not in have]
     where = (f"in the Hugging Face cache: {', '.join(have)}" if have else "none in the Hugging Face cache") + \

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import __version__
+from . import __version__, guard
 from .audio import DEFAULT_SAMPLE_RATE, float_to_int16, int16_to_float, resample, save_wav
 from .augment import AugmentConfig, Augmenter, load_augment
 from .errors import SynthkitError
@@ -37,6 +38,7 @@ from .tts.base import RenderPlan, Synthesizer
 
 REJECTS_NAME = "rejects.jsonl"
 RUN_NAME = "run.json"
+SUMMARY_NAME = "summary.json"
 WAV_DIR = "wavs"
 #: Format version of run.json / rows written by this module. 2: ``text`` is the spoken form
 #: (synthkit.text.verbalize) and ``text_original`` the line as written; a run of format 1 is not resumed.
@@ -177,6 +179,20 @@ def check_out_dir(out: Path, wanted: dict[str, Any]) -> None:
                 "choose another --out or delete that folder")
     elif manifest.exists():
         raise SynthkitError(f"--out {out} holds a {MANIFEST_NAME} from another tool or run; choose another --out")
+    else:
+        ours = [n for n in (REJECTS_NAME, SUMMARY_NAME) if (out / n).exists()]
+        if (out / WAV_DIR).is_dir() and any((out / WAV_DIR).iterdir()):
+            ours.append(f"{WAV_DIR}/")
+        if ours:
+            raise SynthkitError(f"--out {out} holds {', '.join(ours)} but no {RUN_NAME}: files synthkit did not write "
+                                "for this run; choose another --out")
+
+
+def guard_out_dir(out: Path, inputs: Iterable[guard.Input], option: str = "--out") -> None:
+    """The files a stage writes in ``out`` (manifest, rejects, run settings, summary, ``wavs/``) are no
+    input, and ``out`` takes files; before any work (see :mod:`synthkit.guard`)."""
+    guard.guard(guard.stage_outputs(option, out, (MANIFEST_NAME, REJECTS_NAME, RUN_NAME, SUMMARY_NAME), (WAV_DIR,)),
+                inputs)
 
 
 def write_run_settings(out: Path, settings: dict[str, Any]) -> None:
@@ -227,7 +243,11 @@ def plan_donors(config: SynthConfig, choice: LanguageChoice, backend: RenderPlan
     target = measure_file(config.text_path, make_g2p(choice.g2p), choice.iso639_3, choice.iso639_1, choice.script)
     if config.donor == "auto":
         invs = backend.donor_candidates()
-        ranking = rank_donors(target, voices=[], extra=invs, overrides_path=config.mapping)[: config.donors]
+        skipped: list[tuple[str, str]] = []  # donors that cannot render an override are not chosen
+        ranking = rank_donors(target, voices=[], extra=invs, overrides_path=config.mapping,
+                              skipped=skipped)[: config.donors]
+        for voice, why in skipped:
+            print(f"synthkit synth: skipped donor {voice}: {why}", file=sys.stderr)
     else:
         names = donor_names(config)
         if config.donors != 1 and config.donors != len(names):
@@ -256,6 +276,8 @@ def prepare(config: SynthConfig) -> Prepared:
         raise SynthkitError("--workers must be at least 1")
     if not 8000 <= config.sample_rate <= 48000:
         raise SynthkitError(f"--sample-rate {config.sample_rate} is outside 8000-48000 Hz")
+    if not (math.isfinite(config.max_seconds) and config.max_seconds > 0):
+        raise SynthkitError(f"--max-seconds must be a positive number of seconds, got {config.max_seconds:g}")
     choice = resolve(config.language, config.g2p)
     name, model, donors = _backend(config)
     backends.get(name).check(model, config, choice)  # cheap checks first: one line now, before the G2P is built
@@ -266,7 +288,22 @@ def prepare(config: SynthConfig) -> Prepared:
     donor_plan = plan_donors(config, choice, backend) if config.donor else None
     wanted = settings(config, choice, text_sha, donor_plan, backend)
     check_out_dir(config.out_dir, wanted)
+    guard_out_dir(Path(config.out_dir), _inputs(config))
     return Prepared(config, choice, wanted, donor_plan, backend)
+
+
+def _inputs(config: SynthConfig) -> list[guard.Input]:
+    """Every file and folder ``synth`` reads (for :func:`guard_out_dir`)."""
+    inputs = [guard.Input.file("the --text file", config.text_path)]
+    if config.mapping is not None:
+        inputs.append(guard.Input.file("the --mapping file", config.mapping))
+    if Path(config.augment.name).is_file():
+        inputs.append(guard.Input.file("the --augment file", config.augment.name))
+    for t in config.augment.transforms:
+        if t.get("dir"):
+            inputs.append(guard.Input.folder(f"the {t['type']} folder", t["dir"]))
+    inputs += [guard.Input.file("a --reference clip", r) for r in config.references]
+    return inputs
 
 
 def donor_names(config: SynthConfig) -> list[str]:
@@ -431,14 +468,69 @@ def render_unaugmented(row: Utterance, synth: Synthesizer | None = None) -> tupl
 def regenerate(row: Utterance, out_path: str | os.PathLike, augment: bool = True) -> Path:
     """Re-make one clip from its manifest row alone (voice, prosody, text, sample rate, and the
     recorded augmentation values) and write it to ``out_path``. Bit-identical to the original.
-    ``augment=False``: the rendering without its augmentation (what the quality scorer judges)."""
+    ``augment=False``: the rendering without its augmentation (what the quality scorer judges).
+    A row that cannot be rendered (edited, damaged) raises :class:`SynthkitError` saying why."""
     if row.get("backend") not in backends.BACKENDS or not backends.get(row["backend"]).reproducible:
         raise SynthkitError(f"row {row.id}: regenerating clips of backend {row.get('backend')!r} is not supported")
+    _check_row(row)
     out_path = Path(out_path)
     target = row.with_fields(audio_filepath=str(out_path.resolve()))
     records = list(row.get("augment") or []) if augment else []
-    render_clip(target, out_path.parent, backends.for_row(row.fields), None, None, records)
+    try:
+        render_clip(target, out_path.parent, backends.for_row(row.fields), None, None, records)
+    except Rejected as exc:
+        raise SynthkitError(f"row {row.id}: {exc}") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise SynthkitError(f"row {row.id} cannot be rendered again ({type(exc).__name__}: "
+                            f"{str(exc).splitlines()[0][:200] if str(exc) else ''}); was it edited?") from None
     return out_path
+
+
+def _check_row(row: Utterance) -> None:
+    """The keys :func:`regenerate` renders from, with the types synth writes (an edited row fails here)."""
+    def bad(key: str, want: str) -> SynthkitError:
+        return SynthkitError(f"row {row.id}: {key!r} must be {want}, got {row.get(key)!r}")
+
+    sr = row.get("sample_rate")
+    if isinstance(sr, bool) or not isinstance(sr, int) or not 8000 <= sr <= 48000:
+        raise bad("sample_rate", "a rate in 8000-48000 Hz")
+    if isinstance(row.get("seed"), bool) or not isinstance(row.get("seed"), int):
+        raise bad("seed", "an integer")
+    if not isinstance(row.text, str) or not row.text.strip():
+        raise bad("text", "the sentence")
+    if row.get("render_text") is not None and not isinstance(row.get("render_text"), str):
+        raise bad("render_text", "text")
+    if not isinstance(row.get("augment") or [], list):
+        raise bad("augment", "a list of transforms")
+    if row.get("backend") == "espeak":
+        for key in ("voice", "variant"):
+            v = row.get(key, "")
+            if key == "voice" and not v:
+                raise bad(key, "an espeak-ng voice name")
+            if not isinstance(v, str) or any(c in v for c in "\\+\0") or v.startswith("/") or ".." in v.split("/"):
+                raise bad(key, "an espeak-ng voice name (not a path)")
+        for key in ("rate", "pitch", "pitch_range"):
+            v = row.get(key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 1000):
+                raise bad(key, "an integer")
+
+
+def regenerate_id(manifest: str | os.PathLike, clip_id: str, out_path: str | os.PathLike,
+                  augment: bool = True) -> Path:
+    """``synthkit regen``: re-make the clip ``clip_id`` of ``manifest`` into ``out_path``, which must be no
+    input (the manifest, or any file its rows name: see :mod:`synthkit.guard`)."""
+    from . import guard
+    from .manifest import read_manifest
+
+    manifest = Path(manifest)
+    if not manifest.is_file():
+        raise SynthkitError(f"manifest not found: {manifest}")
+    outputs = [guard.Output.file("-o", out_path)]
+    guard.guard(outputs, guard.manifest_inputs(manifest))
+    for row in read_manifest(manifest, errors="yield"):
+        if isinstance(row, Utterance) and row.id == clip_id:
+            return regenerate(row, out_path, augment=augment)
+    raise SynthkitError(f"no row with id {clip_id!r} in {manifest}")
 
 
 _worker: _Worker | None = None
@@ -533,7 +625,7 @@ def run(prep: Prepared) -> Summary:
         summary.mapping_cost_mean = round(sum(costs) / len(costs), 5) if costs else None
         summary.unmapped = dict(sorted(unmapped.items(), key=lambda kv: -kv[1]))
     summary.wall_s = time.monotonic() - t0
-    (out / "summary.json").write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
+    (out / SUMMARY_NAME).write_text(json.dumps(summary.to_dict(), indent=2) + "\n", encoding="utf-8")
     return summary
 
 
@@ -565,4 +657,4 @@ def synthesize_corpus(config: SynthConfig) -> Summary:
     return run(prepare(config))
 
 
-__all__ = ["SynthConfig", "Summary", "prepare", "run", "regenerate", "synthesize_corpus"]
+__all__ = ["SynthConfig", "Summary", "prepare", "run", "regenerate", "regenerate_id", "synthesize_corpus"]

@@ -46,3 +46,23 @@ def test_rank_donors_raises_without_a_list_for_skipped_donors(tmp_path):
     assert [v for v, _ in skipped] == ["cmn"]
     with pytest.raises(SynthkitError, match="no donor can render the mapping overrides"):
         rank_donors(target, voices=["cmn"], overrides_path=over, skipped=[])
+
+
+def test_synth_donor_auto_skips_a_voice_that_cannot_render_a_global_override(tmp_path, cli):
+    """`synth --donor auto` chooses among the donors that can render the override (it used to abort
+    because some candidate, not even the chosen one, could not), and names each skipped donor."""
+    from synthkit.manifest import read_manifest
+
+    over = tmp_path / "over.tsv"
+    over.write_text("ɓ\tm b\n", encoding="utf-8")
+    text = tmp_path / "sw.txt"
+    text.write_text("Habari ya asubuhi.\nNinapenda kusoma vitabu.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    res = cli("synth", "--lang", "sw", "--text", str(text), "--out", str(out), "--donor", "auto",
+              "--mapping", str(over), "--augment", "none", "--quiet")
+    assert res.exit_code == 0, res.output
+    skipped = [line for line in res.stderr.splitlines() if line.startswith("synthkit synth: skipped donor ")]
+    assert any(line.startswith("synthkit synth: skipped donor cmn: ") and "cannot render b" in line
+               for line in skipped), res.stderr
+    rows = list(read_manifest(out / "manifest.jsonl"))
+    assert len(rows) == 2 and all(r["donor"] != "cmn" for r in rows)

@@ -60,6 +60,45 @@ def dnsmos():
     return M.Dnsmos()
 
 
+def test_dnsmos_p808_features_equal_torchmetrics():
+    """The P.808 log-mel synthkit computes in NumPy is torchmetrics' (librosa) feature, on real speech."""
+    import librosa
+    import torchmetrics.functional.audio.dnsmos as tm
+
+    assert np.array_equal(M._slaney_mel(SR, M.P808_N_FFT, M.P808_MELS),
+                          librosa.filters.mel(sr=SR, n_fft=M.P808_N_FFT, n_mels=M.P808_MELS))
+    x = lj_audio(ljspeech_items(1)[0][0])
+    w = M.dnsmos_windows(np.concatenate([x, x]))  # two windows
+    ours, ref = M.p808_features(w), tm._audio_melspec(w[..., :-160]).astype(np.float32)
+    assert ours.shape == ref.shape == (2, 900, 120)
+    np.testing.assert_allclose(ours, ref, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("personalized", [False, True])
+def test_dnsmos_equals_the_reference_computation(personalized):
+    """synthkit's DNSMOS path (sessions reused, windows batched, NumPy log-mel) gives torchmetrics' scores
+    for the same windows: real short clips (one repeated window each), a long clip (three windows), a
+    clip in real noise, and silence."""
+    ours = M.Dnsmos(personalized=personalized, threads=1)
+    ref = M.Dnsmos(personalized=personalized, threads=1, reference=True)
+    clips = [lj_audio(uid)[: int(2.9 * SR)] for uid, _, _ in ljspeech_items(3)]
+    long = np.concatenate([lj_audio(uid) for uid, _, _ in ljspeech_items(6, skip=3)])[: int(20 * SR)]
+    noisy = clips[0] + noise_like(clips[0], "cafe_short.flac", 5.0)
+    for x in [*clips, long, noisy, np.zeros(SR, np.float32)]:
+        a, b = ours.predict(x, SR), ref.predict(x, SR)
+        assert set(a) == set(b) == set(M.Dnsmos.keys)
+        for k in a:
+            assert a[k] == pytest.approx(b[k], abs=1e-4), (x.size, k, a, b)
+    assert long.size == 20 * SR and M.dnsmos_windows(long).shape[0] == 3
+
+
+def test_dnsmos_sessions_built_once_per_process():
+    a, b = M.Dnsmos(threads=1), M.Dnsmos(threads=1)
+    assert a._sig is b._sig and a._p808 is b._p808
+    with pytest.raises(SynthkitError, match="dnsmos=personalized"):
+        M.load_mos("dnsmos", "nosuch")
+
+
 @pytest.mark.slow
 def test_dnsmos_ovrl_drops_with_real_noise_at_0db(dnsmos):
     assert isinstance(dnsmos, M.MosPredictor)

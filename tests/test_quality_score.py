@@ -151,4 +151,4 @@ def test_score_unusable_arguments_exit_2(corpus, tmp_path, args, fragment):
 
 def test_score_refuses_to_overwrite_its_input(corpus):
     res = run_synthkit("score", str(corpus), "-o", str(corpus), "--quiet")
-    assert res.returncode == 2 and "another file than the manifest" in res.stderr
+    assert res.returncode == 2 and "is an input: the manifest" in res.stderr

@@ -42,7 +42,12 @@ def donors(language, text_path, g2p, mapping, top, include_constructed, extra, a
     if matrix:
         if text_dir is None or out_dir is None:
             raise SynthkitError("--matrix needs --text-dir DIR (with <lang>.txt files) and --out DIR")
+        from .. import guard
+
         codes = [c.strip() for c in language.split(",") if c.strip()]
+        guard.guard(guard.stage_outputs("--out", out_dir, ("transfer_matrix.csv", "transfer_matrix.png")),
+                    [guard.Input.folder("the --text-dir", text_dir),
+                     *([guard.Input.file("the --mapping file", mapping)] if mapping else [])])
         targets = {c: inventory_for(c, text_dir / f"{c}.txt")[1] for c in codes}
         codes, voices, costs = transfer_matrix(targets, include_constructed)
         csv_path, png_path = write_matrix(out_dir, codes, voices, costs)

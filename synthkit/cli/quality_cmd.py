@@ -98,13 +98,11 @@ def filter_cmd(scored, policy, out_dir):
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def check(manifest, policy, junit, report_dir, scores, workers, quiet):
     """The CI gate: exit 0 when MANIFEST passes the policy, 1 when it fails, 2 when the input is unusable."""
-    from ..errors import SynthkitError
-    from ..quality.check import run_check, summary_text, write_junit
+    from ..quality.check import guard_outputs, run_check, summary_text, write_junit
     from ..quality.policy import load_policy
 
-    if report_dir is not None and report_dir.exists() and not report_dir.is_dir():
-        raise SynthkitError(f"--report {report_dir} exists and is not a folder")
     pol = load_policy(policy)
+    guard_outputs(manifest, pol, junit, report_dir, scores)
     result = run_check(manifest, pol, workers=workers, scores_out=scores, progress=not quiet)
     click.echo(summary_text(result))
     if junit is not None:

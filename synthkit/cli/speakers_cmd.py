@@ -32,6 +32,6 @@ def diversity(manifest, embedder, per_speaker, threads, as_json, quiet):
     if not quiet:
         click.echo(f"synthkit diversity: loading the speaker embedder ({embedder})", err=True)
     emb = load_speaker_embedder(embedder, threads)
-    result = speaker_diversity(read_manifest(manifest), manifest_dir(manifest), emb, per_speaker, embedder,
-                               progress=not quiet)
+    result = speaker_diversity(read_manifest(manifest, errors="yield"), manifest_dir(manifest), emb, per_speaker,
+                               embedder, progress=not quiet)
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else result.text())

@@ -68,13 +68,7 @@ def synth(language, text_path, out_dir, voices, augment, noise_dir, rir_dir, wor
               help="The rendering without its recorded augmentation (what score/check judge CER/SNR on).")
 def regen(manifest, clip_id, output, no_augment):
     """Re-make one clip from its manifest row alone (bit-identical to the original)."""
-    from ..errors import SynthkitError
-    from ..manifest import read_manifest
-    from ..synth import regenerate
+    from ..synth import regenerate_id
 
-    for row in read_manifest(manifest):
-        if row.id == clip_id:
-            regenerate(row, output, augment=not no_augment)
-            click.echo(str(output))
-            return
-    raise SynthkitError(f"no row with id {clip_id!r} in {manifest}")
+    regenerate_id(manifest, clip_id, output, augment=not no_augment)
+    click.echo(str(output))

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..audio import float_to_int16, resample, save_wav, wav_bytes
+from ..audio import float_to_int16, resample, save_wav, wav_bytes, wav_truncation
 from ..manifest import Utterance
 from .base import AUDIO_DIR, Item, safe_name
 
@@ -64,12 +64,21 @@ def init_worker(ctx: AudioContext) -> None:
     _ctx = ctx
 
 
+class _Unusable(Exception):
+    """The source audio cannot be exported as it is (the message says why)."""
+
+
 def process(job: AudioJob) -> AudioResult:
     assert _ctx is not None, "init_worker was not called"
+    cut = wav_truncation(job.source)
+    if cut:
+        return AudioResult(job.utt.id, job.rec_id, reason=f"{cut} ({job.source}): the text would not match the audio")
     try:
         if _ctx.mode == "recording":
             return _recording(_ctx, job)
         return _clip(_ctx, job)
+    except _Unusable as exc:
+        return AudioResult(job.utt.id, job.rec_id, reason=str(exc))
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as exc:
         return AudioResult(job.utt.id, job.rec_id,
                            reason=f"cannot read audio {job.source}: {str(exc).splitlines()[0][:200]}")
@@ -81,6 +90,9 @@ def _is_plain_wav(info: sf._SoundFileInfo, sr: int) -> bool:
 
 def _read(path: str, start_frame: int = 0, frames: int = -1) -> tuple[np.ndarray, int]:
     x, sr = sf.read(path, start=start_frame, frames=frames, dtype="float32", always_2d=True)
+    bad = int(np.count_nonzero(~np.isfinite(x)))
+    if bad:  # 16-bit PCM has no NaN: writing them would turn them into silence or full-scale clicks
+        raise _Unusable(f"audio {path} has {bad} NaN or infinite samples")
     return np.ascontiguousarray(x.mean(axis=1), dtype=np.float32), int(sr)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, guard
 from ..errors import SynthkitError
 from ..hashing import file_sha256
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
@@ -167,7 +167,10 @@ def _segment(utt: Utterance) -> tuple[float, float | None] | None:
 def _row_problem(utt: Utterance, base: Path, config: ExportConfig, cls: type) -> str | None:
     if not utt.audio_filepath:
         return "no audio_filepath"
-    path = utt.audio_path(base)
+    try:
+        path = utt.audio_path(base)
+    except SynthkitError as exc:
+        return str(exc)
     if not path.is_file():
         return f"audio file not found: {path}"
     try:
@@ -263,6 +266,7 @@ def export_manifest(config: ExportConfig) -> ExportSummary:
     wanted = settings(config)
     out = Path(config.out_dir)
     check_out_dir(out, wanted)
+    guard.guard([guard.Output.folder("--out", out)], guard.manifest_inputs(config.manifest))
     scan = _scan(config, cls)
     if not scan.ids:
         raise SynthkitError(f"no row of {config.manifest} can be exported "

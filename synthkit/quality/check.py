@@ -20,6 +20,7 @@ a policy that does not parse, a model the policy names that cannot be loaded).
 
 from __future__ import annotations
 
+import io
 import os
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict, deque
@@ -135,6 +136,33 @@ def _facts(c: ClipResult, base: Path, utt: Utterance | None) -> RowFacts:
             missing = str(exc)
     return RowFacts(c.id, c.kept, _hours(c), c.values.get("speaker"), c.values.get("language"),
                     c.values.get("audio_sha1"), missing, bad_line=c.line is not None)
+
+
+def guard_outputs(manifest: str | os.PathLike, policy: Policy, junit: str | os.PathLike | None = None,
+                  report_dir: str | os.PathLike | None = None, scores_out: str | os.PathLike | None = None) -> None:
+    """Before any work: ``--junit``, ``--report`` and ``--scores`` are no input (the manifest, a file its
+    rows name, the policy) and no two of them collide; their folders take files (see :mod:`synthkit.guard`)."""
+    from .. import guard
+    from ..report import AUDIO_DIR, REPORT_NAME
+
+    outputs = []
+    if junit is not None:
+        outputs.append(guard.Output.file("--junit", junit))
+    if scores_out is not None:
+        outputs.append(guard.Output.file("--scores", scores_out))
+    if report_dir is not None:
+        rd = Path(report_dir)
+        if rd.exists() and not rd.is_dir():
+            raise SynthkitError(f"--report {rd} exists and is not a folder")
+        outputs += guard.stage_outputs("--report", rd, (REPORT_NAME,), (AUDIO_DIR,))
+    if not outputs:
+        return
+    if not Path(manifest).is_file():
+        raise SynthkitError(f"manifest not found: {manifest}")
+    inputs = list(guard.manifest_inputs(manifest, ("audio_filepath", policy.score.speaker_ref_key)))
+    if policy.source and Path(str(policy.source)).is_file():
+        inputs.append(guard.Input.file("the policy", str(policy.source)))
+    guard.guard(outputs, inputs)
 
 
 def run_check(manifest: str | os.PathLike, policy: Policy, workers: int = 1, engine: str = "local",
@@ -333,6 +361,10 @@ def write_junit(result: CheckResult, path: str | os.PathLike) -> None:
             el.text = body or None
         if cls == "clip" and message:
             ET.SubElement(tc, "system-out").text = message
+    from ..guard import write_atomic
+
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(suites).write(p, encoding="utf-8", xml_declaration=True)
+    buf = io.BytesIO()
+    ET.ElementTree(suites).write(buf, encoding="utf-8", xml_declaration=True)
+    write_atomic(p, buf.getvalue())

@@ -6,8 +6,10 @@ Writes ``DIR/kept.jsonl`` and ``DIR/rejected.jsonl``. Each rejected row is the i
 manifest row goes to ``rejected.jsonl`` with its line number and text. Filtering scores nothing (run
 ``synthkit score`` first): a rule whose key a row lacks does not judge that row unless the rule says
 ``required: true``. The summary says, per rule, on how many rows it judged and why the others were not;
-a rule that judged no row at all is named "NOT JUDGED". Both files are written under temporary names and renamed when complete; the input
-is never modified. Relative ``audio_filepath`` values are rewritten relative to ``DIR`` so the outputs
+a rule that judged no row at all is named "NOT JUDGED". Both files are written under temporary names
+and renamed when complete; the input is never modified (``DIR/kept.jsonl`` or ``DIR/rejected.jsonl``
+being the input, or a file it names, is refused before any work: see :mod:`synthkit.guard`). Relative
+``audio_filepath`` values are rewritten relative to ``DIR`` so the outputs
 stay usable where they are.
 """
 
@@ -58,6 +60,12 @@ def filter_manifest(scored: str | os.PathLike, policy: Policy, out_dir: str | os
         raise SynthkitError(f"scored manifest not found: {scored}")
     if out.exists() and not out.is_dir():
         raise SynthkitError(f"-o {out} exists and is not a folder")
+    from .. import guard
+
+    inputs = list(guard.manifest_inputs(scored, ("audio_filepath", policy.score.speaker_ref_key)))
+    if Path(str(policy.source)).is_file():
+        inputs.append(guard.Input.file("the policy", str(policy.source)))
+    guard.guard(guard.stage_outputs("-o", out, (KEPT_NAME, REJECTED_NAME)), inputs)
     out.mkdir(parents=True, exist_ok=True)
     src_dir, out_abs = manifest_dir(scored), out.resolve()
     summary = FilterSummary(tally=RuleTally(policy.clip))

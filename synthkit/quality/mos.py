@@ -2,14 +2,18 @@
 
 Backends (the registry :data:`MOS_BACKENDS` maps the metric name to a factory ``(model) -> MosPredictor``):
 
-* ``dnsmos`` — DNSMOS P.835 through torchmetrics, with the ONNX files shipped in the ``speechmos``
-  wheel copied (once, atomically) into the folder torchmetrics reads them from, so nothing is
-  downloaded. Keys ``dnsmos_sig``, ``dnsmos_bak``, ``dnsmos_ovrl`` (and ``dnsmos_p808``). The folder
-  is ``$SYNTHKIT_CACHE/torchmetrics/DNSMOS`` when ``SYNTHKIT_CACHE`` is set, else torchmetrics' own
-  ``~/.torchmetrics/DNSMOS``. DNSMOS scores 9.01-s windows: a shorter clip is repeated to fill one
-  window (as torchmetrics and the reference script do); a longer one is cut into evenly spaced windows
-  that cover it, and the window scores are averaged (the reference script hops by 1 s, which costs up to
-  9× more for the same average).
+* ``dnsmos`` — DNSMOS P.835 (Microsoft's ONNX models, shipped in the ``speechmos`` wheel and read in
+  place, so nothing is downloaded) run by ONNX Runtime: :class:`Dnsmos` computes what torchmetrics'
+  ``deep_noise_suppression_mean_opinion_score`` computes, with sessions built once per process and every
+  window of a clip in one call. ``model="torchmetrics"`` runs torchmetrics' function itself (the weights
+  copied once, atomically, to ``$SYNTHKIT_CACHE/torchmetrics/DNSMOS`` when ``SYNTHKIT_CACHE`` is set,
+  else ``~/.torchmetrics/DNSMOS``); ``model="personalized"`` is pDNSMOS. Keys ``dnsmos_sig``,
+  ``dnsmos_bak``, ``dnsmos_ovrl`` (and ``dnsmos_p808``). DNSMOS scores 9.01-s windows: a shorter clip is
+  repeated to fill one window (as torchmetrics and the reference script do); a longer one is cut into
+  evenly spaced windows that cover it, and the window scores are averaged (the reference script hops by
+  1 s, which costs up to 9× more for the same average). A window costs the same compute whatever the
+  clip's length (~38 GFLOP, almost all in the sig/bak/ovrl CNN), so short clips score fewer audio seconds
+  per second than long ones.
 * ``utmos`` — UTMOS22 strong through ``torch.hub``: ``model`` is a local clone of
   https://github.com/tarepan/SpeechMOS (a folder with ``hubconf.py``; its checkpoint in torch's hub cache)
   or ``tarepan/SpeechMOS:v1.2.0`` (loaded from torch's hub cache when cloned there before, else fetched
@@ -35,6 +39,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -139,30 +144,159 @@ def dnsmos_windows(audio: np.ndarray) -> np.ndarray:
     return np.stack([x[s:s + DNSMOS_WINDOW] for s in starts])
 
 
+#: STFT and mel settings of DNSMOS's P.808 input (Microsoft's dnsmos_local.py, as torchmetrics computes them).
+P808_N_FFT, P808_HOP, P808_MELS = 321, 160, 120
+#: The third-order polynomials that map the models' raw outputs to P.835 MOS (sig, bak, ovrl), from
+#: Microsoft's DNSMOS script: (plain, personalized).
+DNSMOS_POLY = {
+    False: ((-0.08397278, 1.22083953, 0.0052439), (-0.13166888, 1.60915514, -0.39604546),
+            (-0.06766283, 1.11546468, 0.04602535)),
+    True: ((-0.01019296, 0.02751166, 1.19576786, -0.24348726), (-0.04976499, 0.44276479, -0.1644611, 0.96883132),
+           (-0.00533021, 0.005101, 1.18058466, -0.11236046)),
+}
+#: Windows run through the ONNX models in one call (all of a clip's, up to this many).
+DNSMOS_BATCH = 8
+
+
+def _slaney_mel(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
+    """Mel filter bank ``(n_mels, 1 + n_fft // 2)``, Slaney scale and area normalization (librosa's
+    default, which DNSMOS's P.808 features were computed with)."""
+    f_sp, min_log_hz = 200.0 / 3, 1000.0
+    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
+
+    def hz_to_mel(f: np.ndarray) -> np.ndarray:
+        f = np.asarray(f, dtype=np.float64)
+        return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-12) / min_log_hz) / logstep, f / f_sp)
+
+    def mel_to_hz(m: np.ndarray) -> np.ndarray:
+        return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
+
+    fft_freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
+    mel_f = mel_to_hz(np.linspace(hz_to_mel(0.0), hz_to_mel(sr / 2.0), n_mels + 2))
+    fdiff = np.diff(mel_f)
+    ramps = np.subtract.outer(mel_f, fft_freqs)
+    weights = np.zeros((n_mels, fft_freqs.size), dtype=np.float32)
+    for i in range(n_mels):
+        weights[i] = np.maximum(0.0, np.minimum(-ramps[i] / fdiff[i], ramps[i + 2] / fdiff[i + 1]))
+    weights *= (2.0 / (mel_f[2:n_mels + 2] - mel_f[:n_mels]))[:, None]
+    return weights
+
+
+@lru_cache(maxsize=1)
+def _p808_bank() -> tuple[np.ndarray, np.ndarray]:
+    n = np.arange(P808_N_FFT)
+    window = 0.5 - 0.5 * np.cos(2.0 * np.pi * n / P808_N_FFT)  # periodic Hann
+    return window, _slaney_mel(SAMPLE_RATE, P808_N_FFT, P808_MELS)
+
+
+def p808_features(windows: np.ndarray) -> np.ndarray:
+    """The P.808 model's input for DNSMOS windows ``(n, DNSMOS_WINDOW)``: log-mel ``(n, 900, 120)`` of each
+    window without its last 10 ms (centred 321-point STFT, hop 160, power, 120 Slaney mels, dB against the
+    window's maximum floored 80 dB below it, then ``(dB + 40) / 40``) — what torchmetrics' DNSMOS feeds it."""
+    window, mel = _p808_bank()
+    x = np.asarray(windows, dtype=np.float32)[:, :-P808_HOP]
+    pad = P808_N_FFT // 2
+    x = np.pad(x, ((0, 0), (pad, pad)))
+    n_frames = 1 + (x.shape[1] - P808_N_FFT) // P808_HOP
+    frames = np.lib.stride_tricks.sliding_window_view(x, P808_N_FFT, axis=1)[:, ::P808_HOP][:, :n_frames]
+    spec = np.fft.rfft(frames * window, axis=-1).astype(np.complex64)
+    power = (spec.real ** 2 + spec.imag ** 2).astype(np.float32)
+    mels = power @ mel.T  # (n, frames, mels)
+    db = 10.0 * np.log10(np.maximum(mels, 1e-10))
+    db -= 10.0 * np.log10(np.maximum(mels.max(axis=(1, 2), keepdims=True), 1e-10))
+    db = np.maximum(db, db.max(axis=(1, 2), keepdims=True) - 80.0)
+    return ((db + 40.0) / 40.0).astype(np.float32)
+
+
+def dnsmos_polyfit(raw: np.ndarray, personalized: bool) -> np.ndarray:
+    """``raw`` ``(n, 4)`` = (p808, sig, bak, ovrl) as the models give them -> DNSMOS values (p808 is kept)."""
+    out = np.array(raw, dtype=np.float64)
+    for col, coeffs in enumerate(DNSMOS_POLY[personalized], start=1):
+        out[:, col] = np.polyval(coeffs, out[:, col])
+    return out
+
+
+@lru_cache(maxsize=8)
+def _dnsmos_session(path: str, threads: int):
+    """One ONNX Runtime session per model file and thread count, per process (built once, reused)."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # waiting threads sleep instead of spinning: on cores shared with other workers a spin only burns them
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+def dnsmos_model_files(personalized: bool = False) -> tuple[Path, Path]:
+    """(sig_bak_ovr, P.808) ONNX files, read in place from the ``speechmos`` wheel (or, without it, from the
+    folder torchmetrics downloads to)."""
+    src = speechmos_dir()
+    names = ("pdnsmos_models" if personalized else "dnsmos_models", "dnsmos_models")
+    if src is not None and all((src / n / f).is_file() for n, f in zip(names, ("sig_bak_ovr.onnx", "model_v8.onnx"))):
+        return src / names[0] / "sig_bak_ovr.onnx", src / names[1] / "model_v8.onnx"
+    d = dnsmos_dir()
+    pair = (d / ("pDNSMOS" if personalized else "DNSMOS") / "sig_bak_ovr.onnx", d / "DNSMOS" / "model_v8.onnx")
+    if all(p.is_file() for p in pair):
+        return pair
+    raise SynthkitError("DNSMOS weights not found: the 'speechmos' wheel that ships them is not installed; install it "
+                        "with: pip install 'synthkit[quality]' (or run ./setup.sh)")
+
+
 class Dnsmos:
-    """DNSMOS P.835 (torchmetrics) on the ``speechmos`` wheel's ONNX files."""
+    """DNSMOS P.835 on the ``speechmos`` wheel's ONNX files, run by ONNX Runtime directly.
+
+    The same computation as torchmetrics' ``deep_noise_suppression_mean_opinion_score`` on the same
+    windows (``tests/test_quality_models.py`` compares them on real recordings), without its per-call
+    costs: the sessions are built once per process, all of a clip's windows go through each model in one
+    call, the P.808 log-mel is computed in NumPy (:func:`p808_features`), and neither torch nor librosa is
+    imported. ``reference=True`` runs torchmetrics' function instead (what synthkit used before; slower)."""
 
     keys = ("dnsmos_p808", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl")
 
-    def __init__(self, personalized: bool = False, threads: int = 1) -> None:
-        install_dnsmos_weights()
+    def __init__(self, personalized: bool = False, threads: int = 1, reference: bool = False) -> None:
+        self.personalized = personalized
+        self.threads = max(1, int(threads))
+        self.reference = reference
+        if reference:
+            install_dnsmos_weights()
+            try:
+                from torchmetrics.functional.audio.dnsmos import deep_noise_suppression_mean_opinion_score
+            except ImportError as exc:
+                raise missing_extra(exc.name or "torchmetrics", "quality", "DNSMOS") from None
+            self._fn = deep_noise_suppression_mean_opinion_score
+            return
         try:
             import onnxruntime  # noqa: F401
-            from torchmetrics.functional.audio.dnsmos import deep_noise_suppression_mean_opinion_score
-        except ImportError as exc:
-            raise missing_extra(exc.name or "onnxruntime", "quality", "DNSMOS") from None
-        self._fn = deep_noise_suppression_mean_opinion_score
-        self.personalized = personalized
-        self.threads = threads
+        except ImportError:
+            raise missing_extra("onnxruntime", "quality", "DNSMOS") from None
+        sig, p808 = dnsmos_model_files(personalized)
+        self._sig = _dnsmos_session(str(sig), self.threads)
+        self._p808 = _dnsmos_session(str(p808), self.threads)
+
+    def raw_windows(self, windows: np.ndarray) -> np.ndarray:
+        """DNSMOS values ``(n, 4)`` = (p808, sig, bak, ovrl) of each window ``(n, DNSMOS_WINDOW)``."""
+        windows = np.ascontiguousarray(windows, dtype=np.float32)
+        if self.reference:
+            import torch
+
+            return self._fn(torch.from_numpy(windows), SAMPLE_RATE, self.personalized, device="cpu",
+                            num_threads=self.threads).reshape(-1, 4).double().numpy()
+        parts = []
+        for i in range(0, windows.shape[0], DNSMOS_BATCH):
+            w = windows[i:i + DNSMOS_BATCH]
+            sig = self._sig.run(None, {"input_1": w})[0]
+            p808 = self._p808.run(None, {"input_1": p808_features(w)})[0]
+            parts.append(np.concatenate([p808, sig], axis=-1).astype(np.float64))
+        return dnsmos_polyfit(np.concatenate(parts), self.personalized)
 
     def predict(self, audio: np.ndarray, sr: int) -> dict[str, float]:
-        import torch
-
         if sr != SAMPLE_RATE:
             raise ValueError(f"DNSMOS takes {SAMPLE_RATE} Hz audio, got {sr}")
-        windows = torch.from_numpy(dnsmos_windows(audio))
-        scores = self._fn(windows, SAMPLE_RATE, self.personalized, device="cpu", num_threads=self.threads)
-        mean = scores.reshape(-1, 4).mean(dim=0).tolist()
+        mean = self.raw_windows(dnsmos_windows(audio)).mean(axis=0)
         return dict(zip(self.keys, (float(v) for v in mean)))
 
 
@@ -375,17 +509,30 @@ class SquimObjective:
 
 #: metric name -> factory(model name or path or None, threads) -> MosPredictor
 MOS_BACKENDS: dict[str, Callable[[str | None, int], MosPredictor]] = {
-    "dnsmos": lambda model, threads: Dnsmos(personalized=(model == "personalized"), threads=threads),
+    "dnsmos": lambda model, threads: _dnsmos(model, threads),
     "utmos": lambda model, threads: Utmos(model),
     "nisqa": lambda model, threads: Nisqa(model),
     "squim": lambda model, threads: SquimObjective(model),
 }
 
 
+def _check_dnsmos_model(model: str | None) -> None:
+    if model not in (None, "", "personalized", "torchmetrics"):
+        raise SynthkitError(f"--model dnsmos={model}: use dnsmos=personalized (pDNSMOS) or dnsmos=torchmetrics "
+                            "(the reference computation, slower); the weights come from the speechmos wheel")
+
+
+def _dnsmos(model: str | None, threads: int) -> Dnsmos:
+    _check_dnsmos_model(model)
+    return Dnsmos(personalized=(model == "personalized"), threads=threads, reference=(model == "torchmetrics"))
+
+
 def check_available(name: str, model: str | None = None) -> None:
     """The one-line offline error now when MOS backend ``name`` would download weights that are not on this
     machine and cannot be fetched; nothing is loaded or imported (the scoring driver asks before any work)."""
-    if name == "utmos":
+    if name == "dnsmos":
+        _check_dnsmos_model(model)
+    elif name == "utmos":
         _utmos_local(model or UTMOS_DEFAULT)
     elif name == "nisqa" and (not model or model == "nisqa") and not (nisqa_dir() / "nisqa.tar").is_file():
         from ..hub import require_download

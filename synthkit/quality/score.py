@@ -11,8 +11,12 @@
 Rows keep every key they had; scores are added as flat keys (see :mod:`.metrics`). Relative
 ``audio_filepath`` values (and the reference-clip key) are rewritten relative to ``OUT``'s folder, so the
 scored manifest points at the same files wherever it is written. A manifest line that
-is not a row becomes a row with id ``<line N>`` and ``score_errors``, so nothing is dropped silently.
-Ids should be unique: on resume a repeated id counts as done.
+is not a row becomes a row with id ``<line N>`` and ``score_errors``, so nothing is dropped silently;
+a row whose id an earlier row has is written unscored with ``score_errors`` naming the duplicate.
+
+``OUT`` is never an input (the manifest, or a file its rows name: see :mod:`synthkit.guard`), and an
+existing ``OUT`` is continued only when its sidecar ``OUT.run.json`` shows synthkit wrote it from the
+same manifest with the same metrics and models; any other existing file is refused.
 """
 
 from __future__ import annotations
@@ -52,9 +56,18 @@ def init_worker(config: ScoreConfig) -> None:
         _scorer, _init_error = None, f"cannot build the scorer: {type(exc).__name__}: {exc}"
 
 
-def score_row(item: tuple[Utterance | BadRow, str]) -> Utterance:
+@dataclass(frozen=True)
+class _Done:
+    """A row that is written as it is, unscored (a repeated id): passed through the workers in order."""
+
+    row: Utterance
+
+
+def score_row(item: tuple[Utterance | BadRow | _Done, str]) -> Utterance:
     """Score one ``(row, manifest folder)`` item in a worker set up by :func:`init_worker`."""
     row, base = item
+    if isinstance(row, _Done):
+        return row.row
     if isinstance(row, BadRow):
         return bad_row(row)
     if _scorer is None:
@@ -140,28 +153,70 @@ class ScoreSummary:
         return s
 
 
+#: Format of the ``OUT.run.json`` sidecar of a scored manifest.
+FORMAT = 1
+
+
+def run_settings(manifest: Path, config: ScoreConfig) -> dict:
+    """What a resumed ``score`` must share with the run that started ``OUT`` (threads and workers do
+    not change a score, so they are left out)."""
+    from dataclasses import asdict
+
+    from ..hashing import file_sha256
+
+    cfg = {k: v for k, v in asdict(config).items() if k != "threads"}
+    cfg["metrics"] = list(cfg["metrics"])
+    cfg["models"] = [list(m) for m in cfg["models"]]
+    return {"command": "score", "format": FORMAT, "manifest": str(manifest.resolve()),
+            "manifest_sha256": file_sha256(manifest), **cfg}
+
+
+def guard_paths(manifest: Path, out: Path, config: ScoreConfig) -> None:
+    """``out`` is no input: not the manifest, no file a row names, no reference clip or model file."""
+    from .. import guard
+
+    inputs = [*guard.manifest_inputs(manifest, ("audio_filepath", config.speaker_ref_key))]
+    if config.speaker_ref:
+        inputs.append(guard.Input.file("the --speaker-ref clip", config.speaker_ref))
+    for metric, model in config.models:
+        p = Path(model).expanduser()
+        if p.exists():
+            inputs.append(guard.Input(f"the {metric} model", p, tree=p.is_dir()))
+    guard.guard([guard.Output.file("-o", out), guard.Output.file("-o", guard.sidecar(out))], inputs)
+
+
 def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: ScoreConfig, workers: int = 1,
                    engine: str = "local", address: str | None = None, progress: bool = False) -> ScoreSummary:
     """Score every row of ``manifest`` into ``out`` (resumable). Returns counts."""
+    from .. import guard
     from ..engine import map_ordered
 
     manifest, out = Path(manifest), Path(out)
     if not manifest.is_file():
         raise SynthkitError(f"manifest not found: {manifest}")
-    if out.resolve() == manifest.resolve():
-        raise SynthkitError("the output must be another file than the manifest (input files are never modified)")
     check_models(config)
+    guard_paths(manifest, out, config)
+    settings = run_settings(manifest, config)
+    guard.claim("-o", out, settings)
+    guard.record(out, settings)
     base = str(manifest_dir(manifest))
     summary = ScoreSummary()
     with ManifestWriter(out) as writer:
-        done_before = len(writer)
+        done_before = writer.rows
         summary.skipped_done = 0
 
         def items() -> Iterator[tuple[Utterance | BadRow, str]]:
-            for row in read_manifest(manifest, errors="yield"):
+            seen: dict[str, int] = {}  # id -> rows with it so far (the k-th is done when OUT holds k)
+            for n, row in enumerate(read_manifest(manifest, errors="yield"), start=1):
                 rid = row.id if isinstance(row, Utterance) else f"<line {row.line}>"
-                if rid in writer:
+                k = seen[rid] = seen.get(rid, 0) + 1
+                if writer.count(rid) >= k:
                     summary.skipped_done += 1
+                    continue
+                if k > 1 and isinstance(row, Utterance):
+                    row = row.with_fields(**{SCORE_ERRORS: [f"id: duplicate id {rid!r} (row {n} of the manifest; "
+                                                           "an earlier row has it), not scored: ids must be unique"]})
+                    yield _Done(row), base
                     continue
                 yield row, base
 

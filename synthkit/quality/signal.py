@@ -28,12 +28,12 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..audio import wav_truncation  # noqa: F401  (re-exported: scoring's truncation check)
 from ..errors import SynthkitError, missing_extra
 
 #: Floor for levels in dBFS (digital silence reads as this, not -inf).
@@ -86,30 +86,6 @@ class Clip:
         """Hash of the decoded 16-bit samples and rate: equal for the same audio in another container."""
         pcm = np.clip(np.rint(self.samples * 32768.0), -32768, 32767).astype("<i2")
         return hashlib.sha1(pcm.tobytes() + str(self.sample_rate).encode()).hexdigest()
-
-
-def wav_truncation(path: str | os.PathLike) -> str | None:
-    """For a RIFF/WAVE file whose ``data`` chunk declares more bytes than the file holds, a sentence
-    saying so; otherwise None (also for non-WAV files). libsndfile reads such files without error."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(12)
-            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-                return None
-            size = os.fstat(f.fileno()).st_size
-            pos = 12
-            while pos + 8 <= size:
-                f.seek(pos)
-                cid, clen = struct.unpack("<4sI", f.read(8))
-                if cid == b"data":
-                    have = size - pos - 8
-                    if clen != 0xFFFFFFFF and have < clen:
-                        return f"truncated WAV file: header declares {clen} bytes of audio, file holds {have}"
-                    return None
-                pos += 8 + clen + (clen & 1)
-            return "truncated WAV file: no data chunk"
-    except OSError:
-        return None
 
 
 def read_clip(path: str | os.PathLike) -> Clip:

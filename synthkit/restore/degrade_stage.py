@@ -21,9 +21,10 @@ from typing import Any
 from .. import __version__
 from ..audio import save_wav
 from ..errors import SynthkitError
+from ..guard import Input
 from ..manifest import MANIFEST_NAME, ManifestWriter
 from ..rng import derive_seed
-from .corpus import check_paths, read_source, remove_leftovers
+from .corpus import check_paths, guard_inputs, read_source, remove_leftovers
 from .degrade import DegradeConfig, Degrader
 from .stage import REJECTS_NAME, SUMMARY_NAME, Job, pending
 
@@ -62,6 +63,8 @@ def prepare(config: DegradeRunConfig) -> Prepared:
     settings = {"format": FORMAT, "command": "degrade", "input": str(source), "seed": config.seed,
                 "sample_rate": config.sample_rate, "degrade": config.degrade.to_dict()}
     check_out_dir(out, settings)
+    guard_inputs(source, out, [Input.folder(f"the {st['type']} folder", d) for st in config.degrade.steps
+                               for key in ("dir", "babble_dir") for d in st.get(key) or ()])
     return Prepared(config, source, out, settings)
 
 

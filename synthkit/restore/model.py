@@ -16,6 +16,7 @@ encoder (hub name or folder) and it is loaded from there.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,6 +251,24 @@ def read_bundle(path: str | os.PathLike) -> dict[str, Any]:
     if int(bundle.get("version", 0)) > FORMAT_VERSION:
         raise SynthkitError(f"{path} was written by a newer synthkit (format {bundle['version']}); upgrade synthkit")
     return bundle
+
+
+_DEVICE = re.compile(r"^(cpu|cuda(:[0-9]+)?|auto)$")
+
+
+def check_device(name: str, auto: bool = False) -> str:
+    """``cpu``, ``cuda`` or ``cuda:N`` (and ``auto`` when ``auto``) that torch can use here, else a
+    one-line :class:`SynthkitError`: before any work, not a traceback in a worker."""
+    if not isinstance(name, str) or not _DEVICE.match(name) or (name == "auto" and not auto):
+        raise SynthkitError(f"device {name!r} is not one synthkit knows; use cpu or cuda[:N]" + (" or auto" if auto else ""))
+    if name.startswith("cuda"):
+        torch = _torch()
+        if not torch.cuda.is_available():
+            raise SynthkitError(f"device {name}: torch sees no GPU here (a CPU-only build, or no driver); use cpu")
+        index = int(name.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            raise SynthkitError(f"device {name}: torch sees {torch.cuda.device_count()} GPU(s), numbered from 0")
+    return name
 
 
 def load_checkpoint(path: str | os.PathLike | None = None, device: str = "cpu"):

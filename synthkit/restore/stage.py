@@ -48,8 +48,10 @@ import numpy as np
 from .. import __version__
 from ..audio import resample, save_wav
 from ..errors import SynthkitError
+from ..guard import Input
 from ..manifest import MANIFEST_NAME, BadRow, ManifestWriter, Utterance
-from .corpus import bad_row_record, check_paths, output_rel, read_input, read_source, remove_leftovers
+from .corpus import Unusable, bad_row_record, check_paths, guard_inputs, output_rel, read_input, read_source, \
+    remove_leftovers
 from .scores import JUDGE_ASR, MAX_TRANSCRIPT_CHANGE
 
 REJECTS_NAME, SUMMARY_NAME = "rejects.jsonl", "summary.json"
@@ -139,6 +141,9 @@ def prepare(config: RestoreRunConfig) -> Prepared:
         raise SynthkitError("--min-speaker-similarity must be in [0, 1]")
     if not config.max_transcript_change >= 0.0:
         raise SynthkitError("--max-transcript-change must be >= 0")
+    from .model import check_device
+
+    check_device(config.device)
     source, out = check_paths(Path(config.source), Path(config.out_dir))
     ckpt = Path(config.checkpoint).resolve() if config.checkpoint else DEFAULT_CHECKPOINT
     if config.checkpoint is None and not ckpt.is_file():
@@ -165,6 +170,7 @@ def prepare(config: RestoreRunConfig) -> Prepared:
         "scores": scores,
     }
     check_out_dir(out, settings)
+    guard_inputs(source, out, [Input.file("the --checkpoint", ckpt)] if config.checkpoint else [])
     if config.keep_original_if_worse and config.asr_judge:
         _check_asr(config.asr_judge)
     return Prepared(config, source, out, ckpt, scores, settings)
@@ -336,9 +342,11 @@ def run(prep: Prepared) -> Summary:
 
 
 def pending(source: Path, manifest: ManifestWriter, rejects: ManifestWriter) -> Iterator[Job]:
-    """Jobs for the input rows not yet in the output (or its rejects). Unusable rows and repeated
-    ids become reject-only jobs. Shared by restore and degrade."""
+    """Jobs for the input rows not yet in the output (or its rejects). Unusable rows, repeated ids and
+    ids whose output file another id already has become reject-only jobs. Shared by restore and degrade."""
     seen: set[str] = set()
+    taken: dict[str, str] = {}  # output file -> the id writing it (every row, done or not: same on resume)
+    folders: dict[str, str] = {}  # folder under wavs/ -> the first id whose output is inside it
     for row in read_input(source):
         if isinstance(row, BadRow):
             rec = bad_row_record(row)
@@ -351,9 +359,25 @@ def pending(source: Path, manifest: ManifestWriter, rejects: ManifestWriter) -> 
                                         "reason": f"duplicate id {row.id!r}; only its first row is used"})
             continue
         seen.add(row.id)
+        if isinstance(row, Unusable):
+            if row.id not in rejects and row.id not in manifest:
+                yield Job(None, reject={"id": row.id, "audio_filepath": row.audio_filepath, "reason": row.reason})
+            continue
+        rel = output_rel(row.id)
+        parents = [rel.rsplit("/", k)[0] for k in range(1, rel.count("/"))]
+        owner = taken.get(rel) or folders.get(rel) or next((taken[p] for p in parents if p in taken), None)
+        if owner is None:
+            taken[rel] = row.id
+            for p in parents:
+                folders.setdefault(p, row.id)
+        if owner is not None and owner != row.id:
+            if row.id not in rejects and row.id not in manifest:
+                yield Job(None, reject={"id": row.id, "audio_filepath": row.audio_filepath,
+                                        "reason": f"its output file {rel} is already the output of id {owner!r}"})
+            continue
         if row.id in manifest or row.id in rejects:
             continue
-        yield Job(row, output_rel(row.id))
+        yield Job(row, rel)
 
 
 def _progress(enabled: bool, total: int | None = None, scores: bool = False):

@@ -281,14 +281,30 @@ def _loader(maker: PairMaker, stage: str, start: int, stop: int, size: int, n: i
 
 # --- training -----------------------------------------------------------------------------------
 
+def guard_run_dir(config: TrainConfig) -> None:
+    """The files training writes in the run folder are no input (speech, noise, impulse responses), and
+    the folder takes files; before any work (see :mod:`synthkit.guard`)."""
+    from .. import guard
+
+    rd = Path(config.run_dir)
+    outputs = guard.stage_outputs("--run-dir", rd, ("data.json", "log.jsonl", BUNDLE_NAME), ("stats", *STAGES))
+    inputs = [guard.Input(f"the speech {s}", Path(s), tree=Path(s).is_dir()) for s in config.speech]
+    inputs += [guard.Input.folder(f"the {st['type']} folder", d) for st in config.degrade.steps
+               for key in ("dir", "babble_dir") for d in st.get(key) or ()]
+    guard.guard(outputs, inputs)
+
+
 def pick_device(name: str) -> str:
     import torch
 
+    from .model import check_device
+
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise SynthkitError("device cuda was asked for but torch sees no GPU; use device: auto or cpu")
-    return name
+    try:
+        return check_device(name, auto=True)
+    except SynthkitError as exc:
+        raise SynthkitError(f"{exc} (device: in the config, or --device)") from None
 
 
 def _lr_at(step: int, sc: StageConfig) -> float:
@@ -482,6 +498,7 @@ def train(config: TrainConfig, progress: bool = True, stop_at: tuple[str, int] |
         torch.set_num_threads(int(config.threads))
     device = pick_device(config.device)
     run_dir = Path(config.run_dir)
+    guard_run_dir(config)
     run_dir.mkdir(parents=True, exist_ok=True)
     sr = config.model.sample_rate
     torch.manual_seed(config.seed)

@@ -291,7 +291,7 @@ def load_overrides(path: str | Path, voice: str | None = None) -> dict[str, tupl
     voice are skipped."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise SynthkitError(f"cannot read mapping overrides {p}: {exc}") from None
     out: dict[str, tuple[str, ...]] = {}

@@ -120,7 +120,7 @@ class RulesG2P:
 
     def _load(self) -> None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = self.path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise SynthkitError(f"cannot read G2P rules {self.path}: {exc}") from None
         classes: dict[str, list[str]] = {}
@@ -152,7 +152,7 @@ class RulesG2P:
 
     def _load_lexicon(self, path: Path, where: str) -> None:
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise SynthkitError(f"{where}: cannot read lexicon {path}: {exc}") from None
         for k, line in enumerate(lines, start=1):

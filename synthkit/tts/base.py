@@ -47,6 +47,14 @@ class Voice:
     def speaker(self) -> str:
         return f"{self.backend}:{self.name}"
 
+    @classmethod
+    def from_row(cls, backend: str, keys: Sequence[str], fields: dict) -> Voice:
+        """The voice a row of ``backend`` records: its name from the row's ``speaker``
+        (``BACKEND:NAME``), its parameters from the row's ``keys``."""
+        speaker = str(fields.get("speaker", ""))
+        name = speaker[len(backend) + 1:] if speaker.startswith(backend + ":") else speaker
+        return cls(backend, name, {k: fields[k] for k in keys if k in fields})
+
 
 @dataclass(frozen=True)
 class Audio:

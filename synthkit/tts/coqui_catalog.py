@@ -194,19 +194,12 @@ def doctor_check():
     (found without importing coqui-tts or torch)."""
     import importlib.metadata as md
 
-    from ..checks import DOWNLOAD, LOCAL, Check, first_missing, torchaudio_cuda_problem
-    from ..optional import SETUP_HINT, explain
+    from ..checks import DOWNLOAD, LOCAL, Check, torch_package_problem
 
     name, purpose = PACKAGE, "neural TTS (--backend coqui:MODEL)"
-    missing = first_missing(MODULES)
-    if missing:
-        exc = ModuleNotFoundError(f"No module named {missing!r}", name=missing)
-        return Check(name, False, f"{purpose}: not available", explain(exc, PACKAGE, EXTRA), importable=False,
-                     weights=DOWNLOAD)
-    cuda = torchaudio_cuda_problem()
-    if cuda:
-        return Check(name, False, f"{purpose}: not importable", f"coqui-tts imports torchaudio: {cuda}; {SETUP_HINT}",
-                     importable=False, weights=DOWNLOAD)
+    problem = torch_package_problem(name, purpose, MODULES, PACKAGE, EXTRA)
+    if problem is not None:
+        return problem
     lic = licences()
     nc = sorted(k for k in lic if is_non_commercial(k))
     have = downloaded()

@@ -246,9 +246,7 @@ VOICE_KEYS = ("model", "voice", "license", "speed")
 
 
 def voice_from_row(fields: dict) -> Voice:
-    speaker = str(fields.get("speaker", ""))
-    name = speaker[len(BACKEND) + 1:] if speaker.startswith(BACKEND + ":") else speaker
-    return Voice(BACKEND, name, {k: fields[k] for k in VOICE_KEYS if k in fields})
+    return Voice.from_row(BACKEND, VOICE_KEYS, fields)
 
 
 @dataclass(frozen=True)
