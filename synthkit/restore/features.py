@@ -260,19 +260,21 @@ def whisper_features(sample_rate: int, layer: int = WHISPER_LAYER, model: str = 
       after the ``eval`` damage); from h_0-h_3 it stays at 79-82 %, i.e. reads nothing. h_4 is the first
       state that carries the words linearly — what the cleaner must restore and the content loss
       compares.
-    * **Sound and voice.** Deeper states read the words better (h_5: 28 %) but keep less of the
-      spectrum (ridge R^2 to the log-mel 0.88 at h_4, 0.84 at h_5) and of the speaker (clip-mean
-      speaker ID over 7 languages 76 % at h_4, 69 % at h_5); the vocoder has to make audio from the
-      features, so the shallowest state that carries the words wins (Miipher's middle-layer choice,
-      w2v-BERT 8 of 24, for the same trade-off).
+    * **Sound and voice.** h_5 reads the words better (27 %) but keeps less of the spectrum (ridge R^2
+      to the log-mel 0.88 at h_4, 0.84 at h_5, 0.80 at h_6) and of the speaker (clip-mean speaker ID
+      over 7 languages 76 % at h_4, 69 % at h_5, 52 % at h_6, whose probe CER is back up at 44 %); the
+      vocoder has to make audio from the features, so the shallowest state that carries the words wins
+      (Miipher's middle-layer choice, w2v-BERT 8 of 24, for the same trade-off).
+    * **The price.** h_4 is the state the damage moves most (standardised MSE 1.05, h_5 0.90, h_6
+      0.50, h_0-h_3 0.37-0.76): the cleaner has the most to undo there.
     * **Unpadded input.** Whisper was trained on 30-s windows; h_0-h_3 of a 3-s clip run alone stay
       within 1-21 % (relative L2) of the padded-then-cropped states, h_4 differs by 2.2 (0.82 without
       its one "massive activation" dimension; 0.53 with 2 s of silence appended). The restoration
       model therefore always uses unpadded features, in training and in restoring alike — the probe
       above reads the words from exactly those — and never pads to 30 s (10x the encoder cost on a
       3-s clip).
-    * **Cost.** Reaching h_4 takes 0.024 CPU s per audio second (1 thread), a fraction of the
-      restoration model's own time."""
+    * **Cost.** Reaching h_4 takes 0.024 CPU s per audio second (1 thread): about half of what the
+      Whisper-feature restoration model takes in all (0.05-0.06, BENCHMARKS.md)."""
     return _whisper_module()(sample_rate, layer, model)
 
 
