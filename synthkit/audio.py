@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 import struct
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import soundfile as sf
 import soxr
+
+if TYPE_CHECKING:
+    import soundfile as sf
 
 from .errors import SynthkitError
 
@@ -25,7 +27,8 @@ INT16_SCALE = 32768.0
 
 
 def int16_to_float(x: np.ndarray) -> np.ndarray:
-    return (np.asarray(x, dtype=np.float32) / INT16_SCALE).astype(np.float32)
+    # one pass; multiplying by 2**-15 is exact, so this equals dividing by 32768
+    return np.multiply(np.asarray(x), np.float32(1.0 / INT16_SCALE), dtype=np.float32)
 
 
 def float_to_int16(x: np.ndarray) -> np.ndarray:
@@ -48,6 +51,8 @@ def load(path: str | os.PathLike, sr: int | None = None, mono: bool = True) -> t
     """Read an audio file as float32. ``sr`` resamples; ``mono`` averages channels.
 
     Raises :class:`SynthkitError` with the file name for unreadable or missing files."""
+    import soundfile as sf  # here, not at the top: a synth worker only writes WAVs (see save_wav)
+
     try:
         x, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
@@ -84,6 +89,8 @@ def wav_truncation(path: str | os.PathLike) -> str | None:
 
 
 def info(path: str | os.PathLike) -> sf._SoundFileInfo:
+    import soundfile as sf
+
     return sf.info(str(path))
 
 
@@ -103,15 +110,31 @@ def save_wav(path: str | os.PathLike, x: np.ndarray, sr: int) -> None:
     """Write mono 16-bit PCM WAV atomically: a temporary name in the same folder, then rename.
 
     A reader never sees a half-written file under ``path``, even if the process is killed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    path = os.fspath(path)
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     pcm = x if np.asarray(x).dtype == np.int16 else float_to_int16(x)
-    data = np.ascontiguousarray(pcm, dtype="<i2").tobytes()
+    data = memoryview(np.ascontiguousarray(pcm, dtype="<i2")).cast("B")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
     try:
-        with open(tmp, "wb") as f:  # a plain PCM WAV header + data: much faster than libsndfile for this
-            f.write(_wav_header(len(data), int(sr)) + data)
+        fd = os.open(tmp, flags, 0o666)
+    except FileNotFoundError:
+        os.makedirs(folder or ".", exist_ok=True)
+        fd = os.open(tmp, flags, 0o666)
+    try:
+        try:  # a plain PCM WAV header + data: much faster than libsndfile for this
+            header = _wav_header(len(data), int(sr))
+            done = os.writev(fd, [header, data])
+            if done < len(header) + len(data):  # a short write (rare): the rest
+                rest = memoryview(header + bytes(data))[done:]
+                while rest:
+                    rest = rest[os.write(fd, rest):]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

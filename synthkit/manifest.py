@@ -307,6 +307,16 @@ class ManifestWriter:
         if k is not None:
             self._keys[str(k)] += 1
 
+    def write_lines(self, lines: Iterable[tuple[str, str]]) -> None:
+        """Append rows already serialized by :func:`dumps_row`, as (key, line) pairs, in one write
+        (a killed writer still leaves whole rows plus at most one partial line)."""
+        lines = list(lines)
+        if not lines:
+            return
+        self._f.write("".join(line + "\n" for _, line in lines))
+        self._f.flush()
+        self._keys.update(str(k) for k, _ in lines)
+
     def write_all(self, rows: Iterable[Utterance | Mapping[str, Any]]) -> int:
         n = 0
         for r in rows:

@@ -27,7 +27,7 @@ from .audio import DEFAULT_SAMPLE_RATE, float_to_int16, int16_to_float, resample
 from .augment import AugmentConfig, Augmenter, load_augment
 from .errors import SynthkitError
 from .languages import LanguageChoice, resolve
-from .manifest import MANIFEST_NAME, ManifestWriter, Utterance
+from .manifest import MANIFEST_NAME, ManifestWriter, Utterance, dumps_row
 from .rng import derive_seed, seeded_random
 from .text import ipa, mapping
 from .text.g2p import make_g2p
@@ -533,6 +533,18 @@ def regenerate_id(manifest: str | os.PathLike, clip_id: str, out_path: str | os.
     raise SynthkitError(f"no row with id {clip_id!r} in {manifest}")
 
 
+@dataclass(frozen=True)
+class Done:
+    """One sentence's results as they travel back to the driver: rows already serialized (the
+    driver only writes them, in order) and what the run summary counts."""
+
+    rows: tuple[tuple[str, str], ...]  # (clip id, manifest line)
+    rejects: tuple[tuple[str, str], ...]  # (id, rejects line)
+    durations: tuple[float, ...]  # of the rows
+    mapping_costs: tuple[float, ...] = ()
+    unmapped: tuple[str, ...] = ()  # each row's unmapped target segments, concatenated
+
+
 _worker: _Worker | None = None
 
 
@@ -542,9 +554,13 @@ def _init_worker(prep: Prepared) -> None:
     _worker = _Worker(prep)
 
 
-def _process(job: Job) -> tuple[list[Utterance], list[dict[str, Any]]]:
+def _process(job: Job) -> Done:
     assert _worker is not None
-    return _worker.process(job)
+    rows, rejects = _worker.process(job)
+    return Done(tuple((r.id, dumps_row(r)) for r in rows), tuple((r["id"], dumps_row(r)) for r in rejects),
+                tuple(r.duration or 0.0 for r in rows),
+                tuple(float(r["mapping_cost"]) for r in rows if r.get("mapping_cost") is not None),
+                tuple(seg for r in rows for seg in r.get("unmapped") or ()))
 
 
 # --- the driver ---------------------------------------------------------------------------------
@@ -598,28 +614,35 @@ def run(prep: Prepared) -> Summary:
                 yield Job(n, source, text, tuple(tuple(w) for w in words), need)
 
         total = sum(1 for _ in _read_lines(cfg.text_path))
+        todo = sum(1 for _ in pending())
+        resumed = len(manifest) > 0
         summary.blank_lines = _count_blank_lines(cfg.text_path)
         bar = _progress(total, cfg.progress)
-        bar.update(total - sum(1 for _ in pending()))
-        for rows, rejected in _map(prep, jobs()):
-            for r in rows:
-                manifest.write(r)
-                summary.new_clips += 1
-                summary.new_audio_s += r.duration or 0.0
-            for r in rejected:
-                rejects.write(r)
+        bar.update(total - todo)
+        costs: list[float] = []
+        unmapped: dict[str, int] = {}
+        for done in _map(prep, jobs(), todo):
+            manifest.write_lines(done.rows)
+            rejects.write_lines(done.rejects)
+            summary.new_clips += len(done.rows)
+            for d in done.durations:
+                summary.new_audio_s += d
+            costs += done.mapping_costs
+            for seg in done.unmapped:
+                unmapped[seg] = unmapped.get(seg, 0) + 1
             bar.update(1)
         bar.close()
         summary.clips = len(manifest)
         summary.rejects = len(rejects)
-    costs: list[float] = []
-    unmapped: dict[str, int] = {}
-    for u in _iter_rows(out / MANIFEST_NAME):
-        summary.total_audio_s += u.duration or 0.0
-        if u.get("mapping_cost") is not None:
-            costs.append(float(u["mapping_cost"]))
-            for seg in u.get("unmapped") or []:
-                unmapped[seg] = unmapped.get(seg, 0) + 1
+    summary.total_audio_s = summary.new_audio_s
+    if resumed:  # count the rows of earlier runs too
+        costs, unmapped, summary.total_audio_s = [], {}, 0.0
+        for u in _iter_rows(out / MANIFEST_NAME):
+            summary.total_audio_s += u.duration or 0.0
+            if u.get("mapping_cost") is not None:
+                costs.append(float(u["mapping_cost"]))
+                for seg in u.get("unmapped") or []:
+                    unmapped[seg] = unmapped.get(seg, 0) + 1
     if prep.donor_plan:
         summary.donors = list(prep.donor_plan.voices)
         summary.mapping_cost_mean = round(sum(costs) / len(costs), 5) if costs else None
@@ -629,12 +652,17 @@ def run(prep: Prepared) -> Summary:
     return summary
 
 
-def _map(prep: Prepared, jobs: Iterator[Job]):
+#: Most sentences sent to a local worker at a time (one message each way per chunk).
+MAX_CHUNK = 8
+
+
+def _map(prep: Prepared, jobs: Iterator[Job], todo: int):
     from .engine import map_ordered
 
     cfg = prep.config
+    chunk = max(1, min(MAX_CHUNK, todo // (8 * cfg.workers)))  # small enough to keep every worker busy
     return map_ordered(_process, jobs, cfg.workers, _init_worker, (prep,), engine=cfg.engine,
-                       address=cfg.engine_address)
+                       address=cfg.engine_address, chunksize=chunk)
 
 
 def _iter_rows(path: Path) -> Iterator[Utterance]:

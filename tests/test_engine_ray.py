@@ -63,12 +63,25 @@ def local_corpus(text, tmp_path_factory):
     return _synth(text, tmp_path_factory.mktemp("local") / "corpus")
 
 
-def test_synth_on_ray_equals_local(ray_cluster, text, local_corpus, tmp_path):
+@pytest.fixture(scope="module")
+def reload_corpus(text, tmp_path_factory):
+    """The local corpus made the way earlier versions made it: a fresh libespeak-ng per clip."""
+    from synthkit.tts.espeak_lib import RELOAD_ENV
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(RELOAD_ENV, "1")
+        return _synth(text, tmp_path_factory.mktemp("reload") / "corpus")
+
+
+def test_synth_on_ray_equals_local(ray_cluster, text, local_corpus, reload_corpus, tmp_path):
+    """Ray workers restore espeak-ng's state between clips as local workers do: the same corpus, and
+    the same as a fresh library per clip gives."""
     address, cluster = ray_cluster
     before = cluster.worker_logs()
     ray_out = _synth(text, tmp_path / "ray", "--engine", "ray", "--address", address)
     assert cluster.worker_logs() - before  # the clips were made by workers of that cluster
     assert _same_corpus(local_corpus, ray_out) == 48
+    assert _same_corpus(reload_corpus, ray_out) == 48
 
 
 def test_synth_on_ray_resumes_to_the_same_corpus(ray_cluster, text, local_corpus, tmp_path):

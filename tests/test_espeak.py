@@ -14,7 +14,8 @@ def digest(r):
 
 
 def test_render_depends_only_on_inputs():
-    """espeak-ng keeps state between utterances; synthkit's reload makes each render stand alone."""
+    """espeak-ng keeps state between utterances; synthkit restores it (or reloads the library) so each
+    render stands alone."""
     first = digest(espeak_lib.synthesize(TEXT, "sw+m1", rate=160))
     for other in ("sw+f2", "sw+klatt", "sw"):
         espeak_lib.synthesize("Kitu kingine kabisa, kirefu zaidi.", other, rate=200, pitch=70)

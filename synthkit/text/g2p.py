@@ -13,7 +13,10 @@ Backends are built by :func:`make_g2p` from the spec string recorded in manifest
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import threading
+import types
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
@@ -35,11 +38,31 @@ _phonemizer_lock = threading.Lock()
 _phonemizer_ready = False
 
 
+def _defer_import(name: str) -> None:
+    """Make ``import name`` cheap until the module is used: ``sys.modules`` gets a stand-in whose
+    first attribute lookup imports the real module, puts it in ``sys.modules`` and answers from it
+    (so ``import name``, ``from name import x`` and submodule imports all keep working)."""
+    if name in sys.modules or importlib.util.find_spec(name) is None:
+        return
+    stand_in = types.ModuleType(name, f"{name}, imported on first use (synthkit.text.g2p)")
+
+    def __getattr__(attr: str):
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+        return getattr(importlib.import_module(name), attr)
+
+    stand_in.__getattr__ = __getattr__  # type: ignore[attr-defined]  (PEP 562)
+    sys.modules[name] = stand_in
+
+
 def _setup_phonemizer() -> None:
     global _phonemizer_ready
     with _phonemizer_lock:
         if _phonemizer_ready:
             return
+        # phonemizer imports joblib (asyncio, loky: a fifth of synth's start-up) only to run several
+        # jobs at once, which synthkit never asks for: it is loaded if something does use it
+        _defer_import("joblib")
         try:
             from phonemizer.backend.espeak.wrapper import EspeakWrapper
         except ImportError:

@@ -1,15 +1,24 @@
 """A ctypes binding of libespeak-ng as shipped in the ``espeakng-loader`` wheel (no apt, no program).
 
-Why every clip starts from a fresh library: espeak-ng keeps synthesis state in C statics (pitch
+Why every clip starts from a pristine library: espeak-ng keeps synthesis state in C statics (pitch
 flutter position, wave phase, breath filters, echo buffer, gain control) that ``espeak_Terminate``
 does not reset, so the same text rendered twice in one process gives different samples, and a clip
-would depend on what the process rendered before it. :func:`synthesize` therefore loads a private
-copy of the library, renders, and unloads it (``dlclose``): under a millisecond per clip. The copy
-is private because phonemizer loads the wheel's file and never unloads it, and ``dlclose`` only
-unloads a library nobody else holds. Voices are selected by their file identifier (``bnt/sw+f2``
-for ``sw+f2``): selecting by language code makes espeak-ng read every voice file first (2.4 ms per
-fresh library); the audio is the same. (A fork-per-clip render server was tried: no faster on 2
-cores, and more processes.)
+would depend on what the process rendered before it. :func:`synthesize` therefore renders every
+clip from the state of a freshly loaded and initialized library:
+
+* by default with one copy of the library per process whose state (writable data and heap) is
+  snapshotted after initialization and written back before every clip
+  (:mod:`synthkit.tts.espeak_state`): the same samples as a fresh copy, without the cost of loading
+  one (about as much as the render itself);
+* where that cannot be set up (an unexpected library layout; the reason is in the debug log of
+  ``synthkit.tts.espeak``), by loading a private copy of the library, rendering, and unloading it
+  (``dlclose``) for every clip.
+
+The copies are private (in-memory files, see :func:`_private_library`) because phonemizer loads
+the wheel's file and never unloads it, and ``dlclose`` only unloads a library nobody else holds. Voices are selected by their file identifier
+(``bnt/sw+f2`` for ``sw+f2``): selecting by language code makes espeak-ng read every voice file
+first (2.4 ms per fresh library); the audio is the same. (A fork-per-clip render server was tried:
+no faster on 2 cores, and more processes.)
 
 Only one thread per process may use this module (espeak-ng is not thread-safe); synthkit runs
 parallel work in processes.
@@ -20,10 +29,12 @@ from __future__ import annotations
 import _ctypes
 import atexit
 import ctypes
+import logging
 import os
 import shutil
 import tempfile
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +44,9 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import missing_extra
+from . import espeak_state
+
+log = logging.getLogger("synthkit.tts.espeak")
 
 # speak_lib.h
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -91,6 +105,7 @@ _Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 _lock = threading.Lock()
 
 
+@lru_cache(maxsize=1)
 def paths() -> tuple[str, str]:
     """(library path, data path) of the espeak-ng shipped in ``espeakng-loader``."""
     try:
@@ -100,29 +115,54 @@ def paths() -> tuple[str, str]:
     return espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
 
 
-_private: dict[int, str] = {}
+_private: dict[tuple[int, str], str] = {}
 
 
-def _private_library() -> str:
-    """Path of this process's own copy of libespeak-ng (made on first use, removed at exit)."""
-    pid = os.getpid()
-    if pid not in _private:
+def _private_library(role: str = "session") -> str:
+    """Path of this process's own copy of libespeak-ng for ``role`` (made on first use): ``session``
+    for :func:`session`, ``state`` for the restorable copy.
+
+    The copy is an anonymous in-memory file (``memfd_create``) opened through ``/proc/PID/fd``: it
+    has no name on disk and goes away with the process, however the process ends (a worker killed
+    with SIGKILL leaves nothing behind). Where memfd is unavailable, a file in a temporary folder
+    removed at exit (which a killed process cannot do)."""
+    key = (os.getpid(), role)
+    if key not in _private:
         src = paths()[0]
-        d = tempfile.mkdtemp(prefix="synthkit-espeak-")
-        dst = os.path.join(d, os.path.basename(src))
-        shutil.copyfile(src, dst)
-        atexit.register(shutil.rmtree, d, True)
-        _private[pid] = dst
-    return _private[pid]
+        if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+            # the name (shown in /proc/PID/maps as /memfd:NAME) carries the pid: a forked child's own
+            # copy is told apart from the parent's mapping it inherited
+            fd = os.memfd_create(f"synthkit-espeak-{role}-{os.getpid()}", os.MFD_CLOEXEC)
+            with open(src, "rb") as f:
+                os.write(fd, f.read())  # (< 1 MB; memfd writes are never short)
+            # never closed: the process's own, until it ends. The pid in the path: the dynamic loader
+            # knows libraries by path, and a forked child still lists the parent's copy
+            _private[key] = f"/proc/{os.getpid()}/fd/{fd}"
+        else:  # pragma: no cover - non-Linux
+            d = tempfile.mkdtemp(prefix=f"synthkit-espeak-{role}-")
+            dst = os.path.join(d, os.path.basename(src))
+            shutil.copyfile(src, dst)
+            atexit.register(shutil.rmtree, d, True)
+            _private[key] = dst
+    return _private[key]
+
+
+def _mapped_name(role: str) -> str | None:
+    """How this process's copy for ``role`` appears in /proc/self/maps (None if not made yet)."""
+    path = _private.get((os.getpid(), role))
+    if path is None or not path.startswith("/proc/"):
+        return path
+    return f"/memfd:synthkit-espeak-{role}-{os.getpid()}"
 
 
 def is_loaded() -> bool:
     """Whether this process's copy of the library is currently mapped (it should not be between renders)."""
-    path = _private.get(os.getpid())
-    if not path:
+    name = _mapped_name("session")
+    if not name:
         return False
     with open("/proc/self/maps", encoding="utf-8", errors="replace") as f:
-        return any(path in line for line in f)
+        fields = (line.rstrip("\n").split(maxsplit=5) for line in f)
+        return any(len(x) == 6 and x[5] in (name, name + " (deleted)") for x in fields)
 
 
 def variants_dir() -> Path:
@@ -175,10 +215,18 @@ class _Session:
     def synthesize(
         self, text: str, voice: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool, seed: int
     ) -> Rendering:
-        self._chunks.clear()
-        self._phonemes.clear()
+        self.begin(voice, seed)
+        return self.speak(text, rate, pitch, pitch_range, phoneme_input)
+
+    def begin(self, voice: str, seed: int) -> None:
+        """The first calls of a render: the random seed, then the voice."""
         self.lib.espeak_ng_SetRandSeed(ctypes.c_long(seed))
         self.set_voice(voice)
+
+    def speak(self, text: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool) -> Rendering:
+        """The rest of a render (after :meth:`begin`): prosody, then the text."""
+        self._chunks.clear()
+        self._phonemes.clear()
         for param, value in ((_PARAM_RATE, rate), (_PARAM_PITCH, pitch), (_PARAM_RANGE, pitch_range)):
             self.lib.espeak_SetParameter(param, int(value), 0)
         data = text.encode("utf-8") + b"\0"
@@ -227,22 +275,111 @@ class _Session:
         return voices
 
 
+def _initialize(lib: ctypes.CDLL, ipa_events: bool) -> None:
+    data_path = paths()[1]
+    opts = _INIT_DONT_EXIT | _INIT_PHONEME_EVENTS | (_INIT_PHONEME_IPA if ipa_events else 0)
+    sr = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data_path.encode("utf-8"), opts)
+    if sr != ESPEAK_SAMPLE_RATE:
+        raise RuntimeError(f"espeak-ng failed to initialize (returned {sr}) with data at {data_path}")
+
+
 @contextmanager
 def session(ipa_events: bool = True) -> Iterator[_Session]:
     """Load libespeak-ng afresh, initialize it, yield it, then terminate and unload it."""
-    data_path = paths()[1]
     with _lock:
         lib = ctypes.CDLL(_private_library())
         try:
-            opts = _INIT_DONT_EXIT | _INIT_PHONEME_EVENTS | (_INIT_PHONEME_IPA if ipa_events else 0)
-            sr = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data_path.encode("utf-8"), opts)
-            if sr != ESPEAK_SAMPLE_RATE:
-                raise RuntimeError(f"espeak-ng failed to initialize (returned {sr}) with data at {data_path}")
+            _initialize(lib, ipa_events)
             s = _Session(lib)
             yield s
         finally:
             lib.espeak_Terminate()
             _ctypes.dlclose(lib._handle)
+
+
+class _Pristine:
+    """The restorable copy (:mod:`synthkit.tts.espeak_state`) and the session on it.
+
+    A render is the calls a fresh library would get: seed and voice (:meth:`_Session.begin`), then
+    prosody and text. The state after the first two depends only on (seed, voice), so it is captured
+    once per voice and restored directly, instead of restoring the initial state and reading the
+    voice and its dictionary files again for every clip."""
+
+    #: Voices whose state is kept (about 0.2-0.3 MB each); the least recently used one goes first.
+    MAX_VOICES = 128
+
+    def __init__(self) -> None:
+        path = _private_library("state")
+        self.copy = espeak_state.Restorable(path, espeak_state.read_layout(path))
+        _initialize(self.copy.lib, True)
+        self.session = _Session(self.copy.lib)
+        self.copy.snapshot()
+        self.voices: OrderedDict[tuple[str, int], espeak_state.Saved] = OrderedDict()
+
+    def synthesize(self, text: str, ident: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool,
+                   seed: int) -> Rendering:
+        key = (ident, seed)
+        with self.copy.lock:
+            saved = self.voices.get(key)
+            if saved is not None:
+                self.copy.restore(saved)
+                self.voices.move_to_end(key)
+            else:
+                self.copy.restore()
+                self.session.begin(ident, seed)
+                try:
+                    self.voices[key] = self.copy.capture()
+                except espeak_state.Unsupported:
+                    pass  # (the voice did not fit the arena) restore the initial state for it every time
+                if len(self.voices) > self.MAX_VOICES:
+                    self.voices.popitem(last=False)
+            return self.session.speak(text, rate, pitch, pitch_range, phoneme_input)
+
+
+#: Set to 1 to load a fresh library for every clip (the slower mechanism; same audio).
+RELOAD_ENV = "SYNTHKIT_ESPEAK_RELOAD"
+#: Rendered fresh and after another clip by the restorable copy, to check it before use.
+_PROBE = ("Habari ya asubuhi, rafiki yangu; 1998.", "sw+m3", 160, 60, 40)
+_OTHER = ("Something else entirely, said twice as fast.", "en+klatt", 320, 90, 80)
+_pristine: dict[int, _Pristine | None] = {}
+
+
+def _pristine_copy() -> _Pristine | None:
+    """This process's restorable copy, set up and checked on first use; None where it cannot be used."""
+    pid = os.getpid()
+    if pid not in _pristine:
+        _pristine[pid] = None
+        if os.environ.get(RELOAD_ENV, "") not in ("", "0"):
+            log.debug("libespeak-ng: %s is set; loading a fresh library per clip", RELOAD_ENV)
+            return None
+        try:
+            p = _Pristine()
+            text, voice, *prosody = _PROBE
+            ident = voice_identifier(voice)
+            want = _synthesize_fresh(text, ident, *prosody, False, 0)
+            other, ovoice, *oprosody = _OTHER
+            for _ in range(2):  # the voice's state captured, then restored
+                p.synthesize(other, voice_identifier(ovoice), *oprosody, False, 0)
+                got = p.synthesize(text, ident, *prosody, False, 0)
+                if not np.array_equal(got.samples, want.samples) or got.phonemes != want.phonemes:
+                    raise espeak_state.Unsupported("a restored render differs from a fresh library's")
+            _pristine[pid] = p
+            log.debug("libespeak-ng: one copy per process, its state restored before every clip")
+        except (espeak_state.Unsupported, OSError, MemoryError, RuntimeError, ValueError, AttributeError) as exc:
+            log.debug("libespeak-ng: state restore unavailable (%s); loading a fresh library per clip", exc)
+    return _pristine[pid]
+
+
+def reuse_mode() -> str:
+    """How :func:`synthesize` gets a pristine library in this process: ``restore`` (one copy, state
+    written back before every clip) or ``reload`` (a fresh copy per clip)."""
+    return "restore" if _pristine_copy() is not None else "reload"
+
+
+def _synthesize_fresh(text: str, ident: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool,
+                      seed: int) -> Rendering:
+    with session() as s:
+        return s.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
 
 
 def synthesize(
@@ -253,12 +390,16 @@ def synthesize(
     pitch_range: int = 50,
     phoneme_input: bool = False,
     seed: int = 0,
+    fresh: bool = False,
 ) -> Rendering:
     """Render ``text`` (or ``[[mnemonics]]`` with ``phoneme_input``) with an espeak-ng voice such as
-    ``"sw"`` or ``"sw+f2"``. The result depends only on the arguments."""
+    ``"sw"`` or ``"sw+f2"``. The result depends only on the arguments. ``fresh`` loads a fresh copy of
+    the library for this render even where the restorable copy is available (for comparisons)."""
     ident = voice_identifier(voice)  # outside the session: it may need a session of its own
-    with session() as s:
-        return s.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
+    pristine = None if fresh else _pristine_copy()
+    if pristine is None:
+        return _synthesize_fresh(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
+    return pristine.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
 
 
 @lru_cache(maxsize=1)
