@@ -1,6 +1,12 @@
-"""`synthkit score` throughput per metric, side by side with DNSMOS alone, in one run.
+"""`synthkit score` throughput per metric, side by side with DNSMOS alone, in one run; and CER scoring
+with Whisper base against tiny.en on short clips.
 
-    .venv/bin/python bench/bench_score.py [--copies 2] [--workers 2]
+    .venv/bin/python bench/bench_score.py [--copies 2] [--workers 2] [--part all|metrics|asr]
+
+Part ``asr`` (section ``score_asr``): the LJSpeech clips of 2-5 s, listed ``--asr-copies`` times, scored
+with ``--metrics cer`` by Whisper tiny.en and by Whisper base (clip-length context, batches of 8), base
+one row at a time (``--batch-size 1``), base with 30-s context (Whisper's own padding, what faster-whisper
+costs), and base with ``cer,lid`` (one encoder pass for both). Target: base ≥ 10 audio s per wall s.
 
 Corpus: the 141 real LJSpeech recordings in ../shared/data (22.05 kHz FLAC, 17.9 min), listed
 ``--copies`` times under distinct ids. Each measurement is the whole command
@@ -27,6 +33,7 @@ import argparse
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -79,6 +86,103 @@ def write_manifest(path: Path, copies: int) -> float:
             total += dur
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return total
+
+
+SHORT = (2.0, 5.0)  # seconds: the short clips of the ASR part
+ASR_RUNS = [  # (label, extra arguments)
+    ("tiny.en", ["--metrics", "cer", "--asr", "faster-whisper:tiny.en"]),
+    ("base", ["--metrics", "cer", "--asr", "faster-whisper:base"]),
+    ("base, one row at a time (`--batch-size 1`)", ["--metrics", "cer", "--asr", "faster-whisper:base",
+                                                    "--batch-size", "1"]),
+    ("base, 30-s context (`--asr-context 30s`)", ["--metrics", "cer", "--asr", "faster-whisper:base",
+                                                  "--asr-context", "30s"]),
+    ("base, `cer,lid`", ["--metrics", "cer,lid", "--asr", "faster-whisper:base"]),
+]
+TARGET_BASE = 10.0
+
+
+def write_short_manifest(path: Path, copies: int) -> tuple[float, int]:
+    """The LJSpeech clips of 2-5 s, ``copies`` times; returns (audio seconds, clips)."""
+    import soundfile as sf
+
+    rows, total = [], 0.0
+    for line in (LJSPEECH / "metadata.csv").read_text(encoding="utf-8").splitlines():
+        uid, text, _ = line.split("|")
+        wav = LJSPEECH / "wavs" / f"{uid}.flac"
+        dur = sf.info(str(wav)).duration
+        if SHORT[0] <= dur <= SHORT[1]:
+            for k in range(copies):
+                rows.append({"id": f"{uid}-{k}", "audio_filepath": str(wav), "duration": round(dur, 4), "text": text,
+                             "language": "eng"})
+                total += dur
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return total, len(rows)
+
+
+def asr_part(args: argparse.Namespace) -> None:
+    results: dict[str, list[tuple[float, ...]]] = {label: [] for label, _ in ASR_RUNS}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        manifest = tmp / "short.jsonl"
+        audio_s, n = write_short_manifest(manifest, args.asr_copies)
+        env = python_env()
+        env["SYNTHKIT_CACHE"] = str(tmp / "cache")
+        # the first use joins Whisper base's model.bin into the cache: do it before timing anything
+        subprocess.run([sys.executable, "-c", "from synthkit import models; models.folder('whisper-base')"], env=env,
+                       check=True)
+        load_before = os.getloadavg()[0]
+        texts: dict[str, list[str]] = {}
+        for rep in range(args.repeats):
+            for label, extra in ASR_RUNS:
+                out = tmp / f"asr-{len(results[label])}-{abs(hash(label))}.jsonl"
+                cpu0 = _children_cpu()
+                wall, peak, res = run_measured(synthkit_cmd("score", str(manifest), "-o", str(out), "--workers",
+                                                            str(args.workers), "--quiet", *extra), env=env)
+                cpu = _children_cpu() - cpu0
+                if res.returncode != 0:
+                    raise SystemExit(f"{label}: {res.stderr}")
+                rows = [json.loads(line) for line in out.read_text().splitlines()]
+                if any("score_errors" in r or "cer" not in r for r in rows):
+                    raise SystemExit(f"{label}: rows without cer")
+                texts[label] = [r["asr_text"] for r in rows]
+                mean_cer = sum(r["cer"] for r in rows) / len(rows)
+                results[label].append((audio_s / wall, wall, peak, audio_s / cpu, mean_cer))
+                print(f"{label:<44} {audio_s / wall:6.1f} audio s / wall s ({wall:.1f} s, {peak:.0f} MiB, "
+                      f"{audio_s / cpu:.1f} audio s / CPU s, mean CER {mean_cer:.3f})", flush=True)
+        load_after = os.getloadavg()[0]
+    med = {k: sorted(v)[len(v) // 2] for k, v in results.items() if v}
+    tiny = med["tiny.en"]
+    rows_md = ["| ASR (`synthkit score --metrics cer`) | audio s / wall s | ratio to tiny.en | wall | peak memory "
+               "| audio s / CPU s | mean CER |", "|---|---|---|---|---|---|---|"]
+    for label, _ in ASR_RUNS:
+        speed, wall, peak, per_cpu, mean_cer = med[label]
+        bold = "**" if label == "base" else ""
+        rows_md.append(f"| {label} | {bold}{speed:.1f}{bold} | {speed / tiny[0]:.2f} | {wall:.1f} s | {peak:.0f} MiB "
+                       f"| {per_cpu:.1f} | {mean_cer:.3f} |")
+    base = med["base"]
+    same_batch = texts["base"] == texts["base, one row at a time (`--batch-size 1`)"]
+    verdict = (f"Target: Whisper base CER scoring ≥ {TARGET_BASE:.0f} audio s per wall s on short clips — "
+               f"{'met' if base[0] >= TARGET_BASE else 'NOT met'} as measured ({base[0]:.1f}); by CPU time, "
+               f"{base[3]:.1f} audio s per CPU s, i.e. up to {args.workers * base[3]:.1f} audio s per wall s on "
+               f"{args.workers} idle cores ({'meets' if args.workers * base[3] >= TARGET_BASE else 'below'} the "
+               f"target). Batched and one-row-at-a-time transcripts are "
+               f"{'identical' if same_batch else 'NOT identical'} on every row.")
+    body = "\n".join([
+        "## CER scoring with Whisper base on short clips (`bench/bench_score.py --part asr`)",
+        "",
+        f"{n // args.asr_copies} LJSpeech clips of {SHORT[0]:g}-{SHORT[1]:g} s, listed {args.asr_copies}× ({n} rows, "
+        f"{audio_s / 60:.1f} min of audio); {machine()}; `--workers {args.workers}` (one model thread each); "
+        f"median of {args.repeats} interleaved run(s); 1-min load average {load_before:.1f} at the start, "
+        f"{load_after:.1f} at the end (other jobs shared the 2 cores when above 2: wall figures then say more "
+        "about them than about synthkit, CPU figures much less). Each figure is the whole `synthkit score` "
+        "command: start-up, loading the model in each worker, decoding, resampling, scoring, writing.",
+        "",
+        *rows_md,
+        "",
+        verdict,
+    ])
+    update_section("score_asr", body)
+    print(body)
 
 
 SHORT_RUNS = [  # (label, --metrics, extra arguments)
@@ -212,9 +316,15 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=1, help="each figure is the median of this many runs")
     ap.add_argument("--only", help="comma-separated labels' --metrics values to run (for a quick look)")
+    ap.add_argument("--part", choices=("all", "metrics", "asr"), default="all")
+    ap.add_argument("--asr-copies", type=int, default=4, help="list the short LJSpeech clips this many times")
     args = ap.parse_args()
     if args.short:
         return short_main(args)
+    if args.part in ("all", "asr"):
+        asr_part(args)
+    if args.part == "asr":
+        return
     if not LJSPEECH.is_dir():
         raise SystemExit(f"needs {LJSPEECH}")
     runs = [r for r in RUNS if not args.only or r[1] in args.only.split(",")]

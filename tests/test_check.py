@@ -190,7 +190,7 @@ def test_synth_score_filter_check_workflow(tmp_path):
     assert res.returncode == 0, res.stderr
     scored = tmp_path / "scored.jsonl"
     res = run_synthkit("score", str(out / "manifest.jsonl"), "-o", str(scored), "--metrics", "default,cer",
-                       "--workers", "2", "--quiet")
+                       "--asr", "faster-whisper:tiny.en", "--workers", "2", "--quiet")
     assert res.returncode == 0, res.stderr
     rows = [json.loads(x) for x in scored.read_text().splitlines()]
     assert len(rows) == 20 and all("snr_db" in r and "speech_ratio" in r for r in rows)

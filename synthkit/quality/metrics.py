@@ -19,7 +19,8 @@ metric             keys written                                                 
 ``utmos``          ``utmos``                                                               a model path
 ``nisqa``          ``nisqa_mos``, ``nisqa_noi``, ``nisqa_dis``, ``nisqa_col``, ``nisqa_loud``  a model path
 ``squim``          ``squim_stoi``, ``squim_pesq``, ``squim_sisdr``                         a model path
-``cer``            ``asr_text``, ``cer`` (rows with ``text``)                              an ASR model
+``cer``            ``asr_text``, ``asr_model``, ``cer`` (rows with ``text``)               an ASR model
+``lid``            ``lid``, ``lid_prob``, ``lid_top`` (the languages Whisper hears)        Whisper base
 ``per``            ``phone_text``, ``per`` [, ``per_weighted``] (rows with phonemes)       a phone model
 ``speaker_sim``    ``speaker_sim`` (rows with a reference clip)                            Resemblyzer
 =================  ======================================================================  =============
@@ -27,6 +28,12 @@ metric             keys written                                                 
 Groups: ``signal`` (duration … bandwidth_hz), ``default`` (:data:`DEFAULT_METRICS`), ``all``.
 
 Details of each measure are in :mod:`.signal`, :mod:`.mos`, :mod:`.asr`, :mod:`.phones`, :mod:`.speaker`.
+``asr_model`` names the model that transcribed the row (the default ASR, ``auto``, picks Whisper tiny.en
+for English rows and Whisper base for the other languages Whisper knows). ``lid`` is the ISO 639-3 code of
+the language Whisper (base, by default) hears most likely, ``lid_prob`` its probability, ``lid_top`` the
+five most likely as ``{code: probability}``; a row whose ``language`` Whisper does not know is skipped
+(nothing Whisper hears can confirm it). ``cer`` and ``lid`` of a batch of rows run in one batched Whisper
+pass (:mod:`.asr_batch`); a row's clip is encoded once when both go to the same model.
 A row that cannot be scored gets ``score_errors`` (list of ``"what: why"``) instead of a crash; a metric
 that does not apply to a row (no text, a language the ASR model does not know, no reference clip) is
 listed in ``score_skipped`` with the reason.
@@ -72,17 +79,20 @@ METRIC_KEYS: dict[str, tuple[str, ...]] = {
     "utmos": ("utmos",),
     "nisqa": ("nisqa_mos", "nisqa_noi", "nisqa_dis", "nisqa_col", "nisqa_loud"),
     "squim": ("squim_stoi", "squim_pesq", "squim_sisdr"),
-    "cer": ("asr_text", "cer"),
+    "cer": ("asr_text", "asr_model", "cer"),
+    "lid": ("lid", "lid_prob", "lid_top"),
     "per": ("phone_text", "per"),
     "speaker_sim": ("speaker_sim",),
 }
 #: Keys that are by-products (text, hashes): a metric counts as done when its other keys are present.
-BY_PRODUCT_KEYS = frozenset({"asr_text", "phone_text", "audio_sha1"})
+BY_PRODUCT_KEYS = frozenset({"asr_text", "asr_model", "phone_text", "audio_sha1", "lid_top"})
+#: Metrics whose model work runs batched over several rows (see :meth:`Scorer.score_batch`).
+BATCHED_METRICS = ("cer", "lid")
 MOS_METRICS = ("dnsmos", "utmos", "nisqa", "squim")
 #: The default set: cheap enough that scoring a corpus runs far faster than real time (see BENCHMARKS.md).
 DEFAULT_METRICS = (*SIGNAL_METRICS, "speech_ratio")
 #: Metrics that run with what ``./setup.sh`` installs, no network and no model path.
-OFFLINE_METRICS = (*SIGNAL_METRICS, "speech_ratio", "srmr", "dnsmos", "cer", "speaker_sim")
+OFFLINE_METRICS = (*SIGNAL_METRICS, "speech_ratio", "srmr", "dnsmos", "cer", "lid", "speaker_sim")
 GROUPS = {"signal": SIGNAL_METRICS, "default": DEFAULT_METRICS, "all": OFFLINE_METRICS}
 SCORE_ERRORS = "score_errors"
 SCORE_SKIPPED = "score_skipped"
@@ -93,9 +103,12 @@ SCORED_ON_RENDER = "scored_on_render"
 
 
 def key_metric(key: str) -> str | None:
-    """The metric that writes ``key`` (``duration`` → ``duration``), or None."""
+    """The metric that writes ``key`` (``duration`` → ``duration``; the rule ``language_match`` reads
+    ``lid``'s keys), or None."""
     if key == "duration":
         return "duration"
+    if key == "language_match":
+        return "lid"
     for m, keys in METRIC_KEYS.items():
         if key in keys or (m == "per" and key == "per_weighted"):
             return m
@@ -131,8 +144,11 @@ class ScoreConfig:
     """What to score and with which models (frozen; picklable for worker processes)."""
 
     metrics: tuple[str, ...] = DEFAULT_METRICS
-    asr: str = "faster-whisper:tiny.en"  # BACKEND:MODEL, see quality.asr
+    asr: str = "auto"  # BACKEND:MODEL, see quality.asr (auto: tiny.en for English, base for the rest)
     asr_language: str | None = None  # force one language for every row (else each row's `language`)
+    asr_context: str = "clip"  # Whisper windows: "clip" (clip length + 1 s) or "30s", see quality.whisper
+    lid: str = "faster-whisper:base"  # multilingual Whisper for lid (name or CTranslate2 folder)
+    batch_size: int = 8  # rows per batched ASR / LID pass
     phones: str = "transformers:facebook/wav2vec2-xlsr-53-espeak-cv-ft"  # BACKEND:MODEL, see quality.phones
     per_weighted: bool = False
     speaker: str = "resemblyzer"
@@ -206,7 +222,7 @@ class Scorer:
     :class:`~.phones.PhoneRecognizer`, :class:`~.speaker.SpeakerEmbedder`)."""
 
     def __init__(self, config: ScoreConfig, *, asr: Any = None, mos: dict[str, Any] | None = None,
-                 phones: Any = None, speaker: Any = None) -> None:
+                 phones: Any = None, speaker: Any = None, lid: Any = None) -> None:
         self.config = config
         m = set(config.metrics)
         t = config.threads
@@ -220,7 +236,14 @@ class Scorer:
         if "cer" in m and asr is None:
             from .asr import load_transcriber
 
-            self.asr = load_transcriber(config.asr, t, config.asr_language)
+            self.asr = load_transcriber(config.asr, t, config.asr_language, context=config.asr_context)
+        self._asr_spec = config.asr if asr is None else str(getattr(asr, "spec", None) or getattr(asr, "name", None)
+                                                            or type(asr).__name__)
+        self.lid = lid
+        if "lid" in m and lid is None:
+            from .whisper import load_language_identifier
+
+            self.lid = load_language_identifier(config.lid, t, config.asr_context)
         self.phones = phones
         if "per" in m and phones is None:
             from .phones import load_phone_recognizer
@@ -242,40 +265,70 @@ class Scorer:
                 and not any(_prefix(s) == m for s in utt.get(SCORE_SKIPPED) or [])]
 
     def score(self, utt: Utterance, base_dir: str | os.PathLike) -> Utterance:
-        todo = self.todo(utt)
-        if not todo:
-            return utt
+        return self.score_batch([utt], base_dir)[0]
+
+    def score_batch(self, utts: list[Utterance], base_dir: str | os.PathLike) -> list[Utterance]:
+        """Score several rows; the ASR / LID work of all of them runs as one batched pass (the
+        scores are the same as row by row, see :mod:`.whisper`). Metrics in ``config.on_render`` are
+        measured on the unaugmented render of augmented synthetic rows (see the module doc)."""
+        from .asr_batch import run_jobs
+
+        rows: list[tuple[list[str], dict[str, Any], list[str]] | None] = []
+        jobs = []
+        for i, utt in enumerate(utts):
+            todo = self.todo(utt)
+            if not todo:
+                rows.append(None)
+                continue
+            per: dict[str, Any] = {}  # metric -> its keys, an exception, or a Skip
+            on_render: list[str] = []  # metrics measured on the unaugmented render
+            try:
+                clip = sig.read_clip(audio_path(utt, base_dir))
+            except SynthkitError as exc:
+                per["file"] = exc
+            else:
+                ctx = _Ctx(clip)
+                render: _Ctx | str | None = None  # the unaugmented render, or why it cannot be made
+                for metric in todo:
+                    use = ctx
+                    if metric in self.config.on_render and _augmented(utt):
+                        if render is None:
+                            render = self._render(utt)
+                        if isinstance(render, str):
+                            per[metric] = Skip(render)
+                            continue
+                        use = render
+                    try:
+                        if metric in BATCHED_METRICS:
+                            jobs.append(self._job(metric, i, utt, use))
+                            per[metric] = None  # filled in below
+                        else:
+                            per[metric] = self._metric(metric, utt, use, Path(base_dir))
+                        if use is not ctx:
+                            on_render.append(metric)
+                    except Exception as exc:  # a Skip, or one metric failing: never the row or the run
+                        per[metric] = exc
+            rows.append((todo, per, on_render))
+        if jobs:
+            for (i, metric), res in run_jobs(jobs, self.config.batch_size).items():
+                rows[i][1][metric] = res  # type: ignore[index]
+        return [utt if r is None else self._finish(utt, *r) for utt, r in zip(utts, rows)]
+
+    def _finish(self, utt: Utterance, todo: list[str], per: dict[str, Any], on_render: list[str]) -> Utterance:
+        errors: list[str] = []
+        skipped: list[str] = []
         keep_err = [e for e in utt.get(SCORE_ERRORS) or [] if _prefix(e) not in todo and _prefix(e) != "file"]
         keep_skip = [s for s in utt.get(SCORE_SKIPPED) or [] if _prefix(s) not in todo]
         out: dict[str, Any] = {}
-        errors: list[str] = []
-        skipped: list[str] = []
-        on_render: list[str] = []
-        try:
-            clip = sig.read_clip(audio_path(utt, base_dir))
-        except SynthkitError as exc:
-            errors.append(f"file: {exc}")
-        else:
-            ctx = _Ctx(clip)
-            render: _Ctx | str | None = None  # the unaugmented render, or why it cannot be made
-            for metric in todo:
-                use = ctx
-                if metric in self.config.on_render and _augmented(utt):
-                    if render is None:
-                        render = self._render(utt)
-                    if isinstance(render, str):
-                        skipped.append(f"{metric}: {render}")
-                        continue
-                    use = render
-                try:
-                    out.update(self._metric(metric, utt, use, Path(base_dir)))
-                    if use is not ctx:
-                        on_render.append(metric)
-                except Skip as why:
-                    skipped.append(f"{metric}: {why}")
-                except Exception as exc:  # one metric failing never takes the row (or the run) down
-                    msg = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-                    errors.append(f"{metric}: {msg}")
+        for metric, res in per.items():
+            if isinstance(res, Skip):
+                skipped.append(f"{metric}: {res}")
+            elif isinstance(res, Exception):
+                msg = str(res).splitlines()[0][:300] if str(res) else type(res).__name__
+                errors.append(f"{metric}: {msg}")
+            elif res:
+                out.update(res)
+        on_render = [m for m in on_render if not isinstance(per.get(m), Exception)]  # measured, not skipped
         out[SCORE_ERRORS] = (keep_err + errors) or None
         out[SCORE_SKIPPED] = (keep_skip + skipped) or None
         before = [m for m in utt.get(SCORED_ON_RENDER) or [] if m not in todo]
@@ -322,17 +375,24 @@ class Scorer:
             return {"srmr": round(sig.srmr(ctx.x16, sig.MODEL_SAMPLE_RATE), 4)}
         if metric in self.mos:
             return {k: round(v, 4) for k, v in self.mos[metric].predict(ctx.x16, sig.MODEL_SAMPLE_RATE).items()}
-        if metric == "cer":
-            return self._cer(utt, ctx)
         if metric == "per":
             return self._per(utt, ctx)
         if metric == "speaker_sim":
             return self._speaker_sim(utt, ctx, base_dir)
         raise SynthkitError(f"metric {metric!r} has no scorer")
 
-    def _cer(self, utt: Utterance, ctx: _Ctx) -> dict[str, Any]:
-        from .asr import cer, normalize_text, supports
+    def _job(self, metric: str, row: int, utt: Utterance, ctx: _Ctx):
+        """The ``cer`` or ``lid`` work of one row, or :class:`Skip` saying why it does not apply."""
+        from .asr import model_spec, normalize_text, supports
+        from .asr_batch import Job
 
+        if metric == "lid":
+            assert self.lid is not None
+            label = utt.get("language")
+            if label and not supports(self.lid, label):
+                raise Skip(f"language {label!r} is not one Whisper {self.lid.name} knows, so what it hears cannot "
+                           "confirm it")
+            return Job(row, "lid", ctx.x16, self.lid)
         assert self.asr is not None
         language = self.config.asr_language or utt.get("language")
         if not isinstance(utt.text, str) or not utt.text.strip():
@@ -341,11 +401,13 @@ class Scorer:
             raise Skip("text is empty after normalization")
         if not supports(self.asr, language):
             name = getattr(self.asr, "name", "the ASR model")
-            raise Skip(f"language {language!r} is not one {name} knows "
-                       f"({', '.join(sorted(self.asr.languages))}); choose a multilingual model (--asr, or score.asr "
-                       "in a policy) or use per")
-        text = self.asr.transcribe(ctx.x16, sig.MODEL_SAMPLE_RATE, language)
-        return {"asr_text": text, "cer": round(cer(text, utt.text, language), 4)}
+            langs = sorted(getattr(self.asr, "languages", None) or ())
+            known = f" ({', '.join(langs)})" if 0 < len(langs) <= 12 else ""
+            raise Skip(f"language {language!r} is not one {name} knows{known}; choose another model (--asr, or "
+                       "score.asr in a policy) or use per")
+        pick = getattr(self.asr, "model_for", None)
+        model = pick(language) if pick is not None else self.asr
+        return Job(row, "cer", ctx.x16, model, language, utt.text, model_spec(model, language, self._asr_spec))
 
     def _per(self, utt: Utterance, ctx: _Ctx) -> dict[str, Any]:
         from .phones import phone_error_rate, reference_phones, weighted_phone_error_rate

@@ -16,6 +16,8 @@ given ``corpus`` or ``score`` section take their defaults. Unknown keys are erro
       cer:          {max: 0.3}            # rejected when cer > 0.3 (only rows that have text)
       duration_match: 0.1                 # rejected when |duration - file_duration| > 0.1 s
       sample_rate_match: true             # rejected when sample_rate != file_sample_rate
+      language_match: {top_k: 3}          # rejected when the row's language is not among the 3 languages
+                                          # Whisper hears most likely (lid_top; not in the default policy)
       custom:                             # thresholds on keys other tools wrote
         my_score: {min: 0.5}
     corpus:                    # the gate fails when any of these fails
@@ -28,8 +30,11 @@ given ``corpus`` or ``score`` section take their defaults. Unknown keys are erro
       min_speakers: 1          # fails when fewer speakers than this remain among kept clips
       max_language_share: 1.0  # fails when one language holds more than this share of the kept hours
     score:                     # how `check` computes keys the rules need and rows lack
-      asr: faster-whisper:tiny.en       # BACKEND:MODEL (see synthkit.quality.asr)
+      asr: auto                         # BACKEND:MODEL (see synthkit.quality.asr); auto = Whisper
+                                        # tiny.en for English rows, Whisper base for other languages
       asr_language: null                # force one language (else each row's `language`)
+      asr_context: clip                 # Whisper windows: clip (clip length + 1 s) or 30s
+      lid: faster-whisper:base          # multilingual Whisper for lid / language_match
       phones: transformers:facebook/wav2vec2-xlsr-53-espeak-cv-ft
       per_weighted: false
       speaker_ref: null                 # one reference clip (relative to this file)
@@ -46,6 +51,12 @@ reported as passed (JUnit ``<skipped>``, "not judged" in the summaries and the r
 ``required: true`` it fails instead. Every row with ``score_errors`` (unreadable, missing, truncated or
 non-audio file, NaN samples, zero-length clip, a manifest line that is not a row, a metric that failed)
 is always rejected.
+
+``language_match`` (``{top_k: K}``, K from 1 to 5, or ``true`` for K = 3) compares the row's ``language``
+with the K most likely languages in ``lid_top`` (metric ``lid``, Whisper's language identification): a
+clip in another language than its label, or whose audio is not speech of that language at all, is
+rejected even where no transcript check runs. Rows whose language Whisper does not know (see
+:mod:`.whisper_languages`) and rows without a ``language`` are not judged by it (counted as such).
 """
 
 from __future__ import annotations
@@ -61,17 +72,21 @@ from typing import Any
 from ..config import check_keys, load_yaml
 from ..errors import SynthkitError
 from .metrics import METRIC_KEYS, SCORE_ERRORS, SCORE_SKIPPED, ScoreConfig, key_metric, parse_on_render
+from .whisper import CONTEXTS
 
 #: Keys that hold text or hashes, never thresholds.
-_NON_NUMERIC = frozenset({"asr_text", "phone_text", "audio_sha1"})
+_NON_NUMERIC = frozenset({"asr_text", "asr_model", "phone_text", "audio_sha1", "lid", "lid_top"})
 #: Keys a bound may name (scores synthkit writes); others go under ``clip.custom``.
 KNOWN_KEYS = tuple(["duration", "per_weighted", *(k for ks in METRIC_KEYS.values() for k in ks
                                                    if k not in _NON_NUMERIC)])
-_CLIP_SPECIAL = ("duration_match", "sample_rate_match", "custom")
+_CLIP_SPECIAL = ("duration_match", "sample_rate_match", "language_match", "custom")
+#: language_match: how many of the most likely languages may hold the row's language (default, most).
+DEFAULT_TOP_K, MAX_TOP_K = 3, 5
 _BOUND_KEYS = ("min", "max", "required")
 _CORPUS_KEYS = ("min_kept_fraction", "min_hours", "unique_ids", "files_exist", "no_duplicate_audio",
                 "max_speaker_share", "min_speakers", "max_language_share")
-_SCORE_KEYS = ("asr", "asr_language", "phones", "per_weighted", "speaker_ref", "speaker_ref_key", "models", "on_render")
+_SCORE_KEYS = ("asr", "asr_language", "asr_context", "lid", "phones", "per_weighted", "speaker_ref", "speaker_ref_key",
+               "models", "on_render")
 
 DEFAULT_POLICY_YAML = """\
 # synthkit's built-in quality policy (used when --policy is not given). It rejects clearly broken clips
@@ -135,6 +150,7 @@ class ClipRules:
     bounds: tuple[Bound, ...] = ()
     duration_match: float | None = 0.1
     sample_rate_match: bool = True
+    language_match: int | None = None  # top-k, or None: the rule is off
 
     def keys(self) -> list[str]:
         return [b.key for b in self.bounds]
@@ -166,6 +182,8 @@ class Policy:
             m = key_metric(b.key)
             if m:
                 names.add(m)
+        if self.clip.language_match is not None:
+            names.add("lid")
         return tuple(m for m in METRIC_KEYS if m in names)
 
 
@@ -210,7 +228,22 @@ def _clip_rules(d: Mapping[str, Any], where: str) -> ClipRules:
         dm = _number(dm, f"{where}.duration_match", 0.0)
     else:
         dm = None
-    return ClipRules(tuple(bounds), dm, _bool(d.get("sample_rate_match", True), f"{where}.sample_rate_match"))
+    return ClipRules(tuple(bounds), dm, _bool(d.get("sample_rate_match", True), f"{where}.sample_rate_match"),
+                     _top_k(d.get("language_match"), f"{where}.language_match"))
+
+
+def _top_k(v: Any, where: str) -> int | None:
+    if v is None or v is False:
+        return None
+    if v is True:
+        return DEFAULT_TOP_K
+    if not isinstance(v, Mapping):
+        raise SynthkitError(f"{where}: expected {{top_k: K}} (K from 1 to {MAX_TOP_K}), true or false, got {v!r}")
+    check_keys(v, ("top_k",), where)
+    k = _number(v.get("top_k", DEFAULT_TOP_K), f"{where}.top_k", 1, MAX_TOP_K)
+    if k != int(k):
+        raise SynthkitError(f"{where}.top_k: expected a whole number, got {k:g}")
+    return int(k)
 
 
 def _corpus_rules(d: Mapping[str, Any], where: str) -> CorpusRules:
@@ -233,7 +266,7 @@ def _corpus_rules(d: Mapping[str, Any], where: str) -> CorpusRules:
 def _score_config(d: Mapping[str, Any], where: str, base_dir: Path | None) -> ScoreConfig:
     check_keys(d, _SCORE_KEYS, where)
     kw: dict[str, Any] = {}
-    for k in ("asr", "asr_language", "phones", "speaker_ref_key"):
+    for k in ("asr", "asr_language", "asr_context", "lid", "phones", "speaker_ref_key"):
         if d.get(k) is not None:
             if not isinstance(d[k], str):
                 raise SynthkitError(f"{where}.{k}: expected a string, got {d[k]!r}")
@@ -248,6 +281,8 @@ def _score_config(d: Mapping[str, Any], where: str, base_dir: Path | None) -> Sc
         raise SynthkitError(f"{where}.models: expected a mapping of metric: model")
     check_keys(models, ("dnsmos", "utmos", "nisqa", "squim"), f"{where}.models")
     kw["models"] = tuple((str(k), str(v)) for k, v in models.items())
+    if kw.get("asr_context", "clip") not in CONTEXTS:
+        raise SynthkitError(f"{where}.asr_context: expected one of {', '.join(CONTEXTS)}, got {kw['asr_context']!r}")
     if d.get("on_render") is not None:
         v = d["on_render"]
         if not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
@@ -334,7 +369,31 @@ def clip_violations(row: Mapping[str, Any] | Any, rules: ClipRules) -> tuple[lis
     sr, fsr = row.get("sample_rate"), row.get("file_sample_rate")
     if rules.sample_rate_match and sr is not None and fsr is not None and sr != fsr:
         out.append(Violation("sample_rate_match", fsr, sr, f"row says sample_rate {sr} but the file is {fsr} Hz"))
+    if rules.language_match is not None:
+        v = language_match(row, rules.language_match)
+        if isinstance(v, Violation):
+            out.append(v)
+        elif v is None and not errors:
+            unjudged.append("language_match")
     return out, unjudged
+
+
+def language_match(row: Mapping[str, Any] | Any, top_k: int) -> Violation | bool | None:
+    """The ``language_match`` verdict: a :class:`Violation`, True (the row's language is among the
+    ``top_k`` languages of ``lid_top``), or None (not judged: no ``language``, a language Whisper does
+    not know, or no ``lid_top``)."""
+    from .whisper_languages import whisper_code
+
+    label, top = row.get("language"), row.get("lid_top")
+    want = whisper_code(label) if isinstance(label, str) else None
+    if want is None or not isinstance(top, Mapping) or not top:
+        return None
+    ranked = sorted(top.items(), key=lambda kv: -float(kv[1]))[:top_k]
+    if want in {whisper_code(str(c)) for c, _ in ranked}:
+        return True
+    heard = ", ".join(f"{c} {float(p):.2f}" for c, p in ranked)
+    return Violation("language_match", [c for c, _ in ranked], label,
+                     f"language {label!r} is not among the {top_k} languages Whisper hears most likely ({heard})")
 
 
 def _skip_reason(row: Mapping[str, Any] | Any, key: str) -> str:
@@ -369,7 +428,21 @@ def not_judged(row: Mapping[str, Any] | Any, rules: ClipRules) -> dict[str, str]
         missing = [k for k in keys if row.get(k) is None]
         if missing:
             out[rule] = _skip_reason(row, missing[0]) if row.get(SCORE_ERRORS) else f"no {' or '.join(missing)} in the row"
+    if rules.language_match is not None and language_match(row, rules.language_match) is None:
+        out["language_match"] = _language_match_skip(row)
     return out
+
+
+def _language_match_skip(row: Mapping[str, Any] | Any) -> str:
+    """Why ``language_match`` could not judge ``row`` (see :func:`language_match`)."""
+    from .whisper_languages import whisper_code
+
+    label = row.get("language")
+    if not isinstance(label, str) or not label:
+        return "no language in the row"
+    if whisper_code(label) is None:
+        return f"language {label!r} is not one Whisper knows"
+    return _skip_reason(row, "lid_top")
 
 
 @dataclass(frozen=True)
@@ -448,6 +521,10 @@ def describe_clip_rules(rules: ClipRules) -> list[tuple[str, str]]:
         out.append(("duration_match", f"rejected when |duration - file_duration| > {rules.duration_match:g} s"))
     if rules.sample_rate_match:
         out.append(("sample_rate_match", "rejected when sample_rate != file_sample_rate"))
+    if rules.language_match is not None:
+        out.append(("language_match", f"rejected when the row's language is not among the {rules.language_match} "
+                                      "languages Whisper hears most likely (lid_top); rows in languages Whisper does "
+                                      "not know are not judged"))
     return out
 
 

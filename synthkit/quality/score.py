@@ -2,8 +2,10 @@
 
 * :func:`annotate` — a plain generator over rows (one process; for library use and tests), and one
   stage per kind of score (:func:`annotate_cer`, :func:`annotate_mos`, ...) that takes a model instance.
-* :func:`score_row` + :func:`init_worker` — the per-row function and worker initializer that
-  :func:`synthkit.engine.map_ordered` runs (models are built once per worker).
+* :func:`score_row` / :func:`score_rows` + :func:`init_worker` — the per-row (per-batch) function and
+  worker initializer that :func:`synthkit.engine.map_ordered` runs (models are built once per worker);
+  :func:`map_scores` sends batches of ``config.batch_size`` rows when ``cer`` or ``lid`` is asked for, so
+  the Whisper work of a batch runs as one batched pass (the scores do not depend on the batch size).
 * :func:`score_manifest` — the driver: reads the manifest lazily, skips ids already in ``OUT`` (resume),
   writes each scored row as it arrives, in input order. Kill it at any point and run it again: it
   finishes the file, and the result is the same as an uninterrupted run.
@@ -24,12 +26,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from ..errors import SynthkitError
 from ..manifest import BadRow, ManifestWriter, Utterance, manifest_dir, read_manifest
 from .asr import Transcriber
-from .metrics import SCORE_ERRORS, SCORE_SKIPPED, SCORED_ON_RENDER, ScoreConfig, Scorer, bad_row, rebase
+from .metrics import BATCHED_METRICS, SCORE_ERRORS, SCORE_SKIPPED, SCORED_ON_RENDER, ScoreConfig, Scorer, bad_row, rebase
 from .mos import MosPredictor
 from .phones import PhoneRecognizer
 from .speaker import SpeakerEmbedder
@@ -75,10 +79,50 @@ def score_row(item: tuple[Utterance | BadRow | _Done, str]) -> Utterance:
     return _scorer.score(row, base)
 
 
+def score_rows(batch: list[tuple[Utterance | BadRow, str]]) -> list[Utterance]:
+    """Score a batch of ``(row, manifest folder)`` items together (see :meth:`Scorer.score_batch`)."""
+    if _scorer is None:
+        raise SynthkitError(_init_error or "scorer not initialized")
+    out: list[Utterance | None] = [bad_row(r) if isinstance(r, BadRow) else None for r, _ in batch]
+    by_base: dict[str, list[int]] = {}
+    for k, (row, base) in enumerate(batch):
+        if out[k] is None:
+            by_base.setdefault(base, []).append(k)
+    for base, ks in by_base.items():
+        for k, row in zip(ks, _scorer.score_batch([batch[k][0] for k in ks], base)):  # type: ignore[misc]
+            out[k] = row
+    return out  # type: ignore[return-value]
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def map_scores(items: Iterable[tuple[Utterance | BadRow, str]], config: ScoreConfig, workers: int = 1,
+               engine: str = "local", address: str | None = None) -> Iterator[Utterance]:
+    """Scored rows in input order, on ``engine`` with ``workers`` workers; batched when ``cer``/``lid`` run."""
+    from ..engine import map_ordered
+
+    size = config.batch_size if any(m in BATCHED_METRICS for m in config.metrics) else 1
+    if size <= 1:
+        yield from map_ordered(score_row, items, workers, init_worker, (config,), engine=engine, address=address)
+        return
+    for rows in map_ordered(score_rows, _chunks(items, size), workers, init_worker, (config,), engine=engine,
+                            address=address):
+        yield from rows
+
+
 def annotate(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike, scorer: Scorer) -> Iterator[Utterance]:
-    """Score rows lazily in this process (``base_dir``: folder relative audio paths start from)."""
-    for u in utts:
-        yield bad_row(u) if isinstance(u, BadRow) else scorer.score(u, base_dir)
+    """Score rows lazily in this process (``base_dir``: folder relative audio paths start from), the ASR /
+    LID work in batches of ``scorer.config.batch_size`` rows."""
+    size = max(1, scorer.config.batch_size) if any(m in BATCHED_METRICS for m in scorer.config.metrics) else 1
+    for chunk in _chunks(utts, size):
+        good = [u for u in chunk if not isinstance(u, BadRow)]
+        scored = iter(scorer.score_batch(good, base_dir))
+        for u in chunk:
+            yield bad_row(u) if isinstance(u, BadRow) else next(scored)
 
 
 # One stage per kind of score, for library use with a model of your own (any object with the kind's method).
@@ -99,8 +143,15 @@ def annotate_mos(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike
 
 def annotate_cer(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike,
                  asr: Transcriber | None = None) -> Iterator[Utterance]:
-    """asr_text and cer with ``asr`` (default: faster-whisper tiny.en)."""
+    """asr_text, asr_model and cer with ``asr`` (default ``auto``: Whisper tiny.en for English, base for
+    the other languages Whisper knows)."""
     return annotate(utts, base_dir, Scorer(ScoreConfig(metrics=("cer",)), asr=asr))
+
+
+def annotate_lid(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike,
+                 identifier: Any = None) -> Iterator[Utterance]:
+    """lid, lid_prob and lid_top with ``identifier`` (default: Whisper base)."""
+    return annotate(utts, base_dir, Scorer(ScoreConfig(metrics=("lid",)), lid=identifier))
 
 
 def annotate_per(utts: Iterable[Utterance | BadRow], base_dir: str | os.PathLike, phones: PhoneRecognizer,
@@ -126,6 +177,8 @@ def check_models(config: ScoreConfig) -> None:
     wanted = set(config.metrics)
     if "cer" in wanted:
         asr.check_available(config.asr)
+    if "lid" in wanted:
+        asr.check_available(config.lid if config.lid.startswith("faster-whisper:") else f"faster-whisper:{config.lid}")
     if "per" in wanted:
         phones.check_available(config.phones)
     if "speaker_sim" in wanted:
@@ -158,15 +211,16 @@ FORMAT = 1
 
 
 def run_settings(manifest: Path, config: ScoreConfig) -> dict:
-    """What a resumed ``score`` must share with the run that started ``OUT`` (threads and workers do
-    not change a score, so they are left out)."""
+    """What a resumed ``score`` must share with the run that started ``OUT`` (threads, workers and the
+    Whisper batch size do not change a score, so they are left out)."""
     from dataclasses import asdict
 
     from ..hashing import file_sha256
 
-    cfg = {k: v for k, v in asdict(config).items() if k != "threads"}
+    cfg = {k: v for k, v in asdict(config).items() if k not in ("threads", "batch_size")}
     cfg["metrics"] = list(cfg["metrics"])
     cfg["models"] = [list(m) for m in cfg["models"]]
+    cfg["on_render"] = list(cfg["on_render"])  # as the run file holds it (JSON has no tuples)
     return {"command": "score", "format": FORMAT, "manifest": str(manifest.resolve()),
             "manifest_sha256": file_sha256(manifest), **cfg}
 
@@ -189,7 +243,6 @@ def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: 
                    engine: str = "local", address: str | None = None, progress: bool = False) -> ScoreSummary:
     """Score every row of ``manifest`` into ``out`` (resumable). Returns counts."""
     from .. import guard
-    from ..engine import map_ordered
 
     manifest, out = Path(manifest), Path(out)
     if not manifest.is_file():
@@ -223,7 +276,7 @@ def score_manifest(manifest: str | os.PathLike, out: str | os.PathLike, config: 
         bar = _progress(progress, _pending(manifest, writer) if progress else None)
         dst = out.resolve().parent
         keys = ("audio_filepath", config.speaker_ref_key)
-        for row in map_ordered(score_row, items(), workers, init_worker, (config,), engine=engine, address=address):
+        for row in map_scores(items(), config, workers, engine, address):
             writer.write(rebase(row, Path(base), dst, keys))
             summary.scored += 1
             if row.get(SCORE_ERRORS):
@@ -255,5 +308,6 @@ def _progress(enabled: bool, total: int | None = None):
     return tqdm(total=total, unit="clip", file=sys.stderr, disable=not enabled or None, leave=False, desc="score")
 
 
-__all__ = ["ScoreConfig", "Scorer", "annotate", "annotate_cer", "annotate_mos", "annotate_per", "annotate_signal",
-           "annotate_speaker_sim", "init_worker", "score_manifest", "score_row", "SCORE_ERRORS", "SCORE_SKIPPED"]
+__all__ = ["ScoreConfig", "Scorer", "annotate", "annotate_cer", "annotate_lid", "annotate_mos", "annotate_per",
+           "annotate_signal", "annotate_speaker_sim", "init_worker", "map_scores", "score_manifest", "score_row",
+           "score_rows", "SCORE_ERRORS", "SCORE_SKIPPED"]

@@ -1,6 +1,9 @@
 """Feature extractors: waveform -> frame features, behind one interface.
 
 * ``logmel`` — log mel spectrogram; no weights, works offline (the shipped default uses it).
+* ``whisper`` — a hidden state of Whisper's encoder (multilingual, 512-d at 50 frames/s for base),
+  from the CTranslate2 weights synthkit installs, converted once into a torch module synthkit owns
+  (:mod:`.whisper_encoder`); no hub, no transformers. See :func:`whisper_features` for the layer.
 * ``hf`` — an intermediate layer of a pretrained speech encoder loaded with Hugging Face
   transformers (WavLM, HuBERT, wav2vec2 / XLS-R, w2v-BERT 2.0), by hub name or local folder.
   Miipher used w2v-BERT layer 8; FLEURS-R used USM layer 13.
@@ -9,7 +12,7 @@ An extractor is a ``torch.nn.Module`` with ``sample_rate``, ``dim`` (feature siz
 (samples per frame, nominal); calling it maps ``(B, N)`` waveforms to ``(B, T, dim)`` features.
 Frame counts differ between extractors; consumers align features to their own frame rate with
 :func:`align_frames`. Extractor weights are never trained here and are not stored in checkpoints
-(``hf`` ones are referred to by name or path). Build one from a spec dict with :func:`make_extractor`.
+(``whisper`` and ``hf`` ones are referred to by name or path). Build one from a spec dict with :func:`make_extractor`.
 """
 
 from __future__ import annotations
@@ -186,8 +189,98 @@ def hf_features(sample_rate: int, model: str, layer: int, revision: str | None =
     return _hf_module()(sample_rate, model, layer, revision)
 
 
+#: Whisper hidden state the restoration model cleans, chosen by measurement (see :func:`whisper_features`).
+WHISPER_LAYER = 4
+
+
+def _whisper_module():
+    torch = _torch()
+
+    class WhisperFeatures(torch.nn.Module):
+        """Hidden state ``layer`` of Whisper's encoder, run on the clip as it is (no padding to 30 s):
+        ``(B, N)`` at 16 kHz -> ``(B, ceil((N // 160) / 2), 512)``, 50 frames/s. Frozen.
+
+        Clips longer than 30 s (the encoder's 1500 positions) are encoded in consecutive 30-s pieces.
+        The encoder is not a registered submodule: its weights stay out of synthkit checkpoints, which
+        name it instead (a ``synthkit.models`` bundle or a CTranslate2 folder)."""
+
+        keeps_graph_on_request = True  # forward(wave, grad=True): the training recipe's content loss
+
+        def __init__(self, sample_rate: int, layer: int = WHISPER_LAYER, model: str = "whisper-base") -> None:
+            super().__init__()
+            from . import whisper_encoder as W
+
+            if int(sample_rate) != W.SAMPLE_RATE:
+                raise SynthkitError(f"whisper features take {W.SAMPLE_RATE} Hz audio but the model runs at "
+                                    f"{sample_rate} Hz; set the checkpoint's sample_rate to {W.SAMPLE_RATE}")
+            encoder = load_whisper(model)
+            if not 0 <= int(layer) <= encoder.dims.layers:
+                raise SynthkitError(f"Whisper encoder {model!r} has hidden states 0..{encoder.dims.layers}; "
+                                    f"got layer {layer}")
+            object.__setattr__(self, "encoder", encoder)
+            self.model_name, self.layer = str(model), int(layer)
+            self.sample_rate, self.dim, self.hop = W.SAMPLE_RATE, int(encoder.dims.dim), W.ENCODER_HOP
+            self.max_samples = encoder.dims.positions * W.ENCODER_HOP
+
+        def forward(self, wave, grad: bool = False):
+            """Features of ``wave``; ``grad=True`` keeps the graph (a loss on the features of generated
+            audio back-propagates to the audio; the encoder's weights stay frozen)."""
+            from .whisper_encoder import log_mel
+
+            if self.encoder.positions.device != wave.device:
+                self.encoder.to(wave.device)
+            pieces = [wave[:, i:i + self.max_samples] for i in range(0, max(1, wave.shape[-1]), self.max_samples)]
+            with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
+                out = [self.encoder(log_mel(p.float()), self.layer) for p in pieces]
+            return (out[0] if len(out) == 1 else torch.cat(out, dim=1)).to(wave.dtype)
+
+    return WhisperFeatures
+
+
+_whisper_encoders: dict[str, Any] = {}
+
+
+def load_whisper(model: str = "whisper-base"):
+    """The frozen Whisper encoder (one per process and model; the extractor and the content loss share it)."""
+    enc = _whisper_encoders.get(str(model))
+    if enc is None:
+        from .whisper_encoder import load_encoder
+
+        enc = _whisper_encoders[str(model)] = load_encoder(model)
+    return enc
+
+
+def whisper_features(sample_rate: int, layer: int = WHISPER_LAYER, model: str = "whisper-base"):
+    """Whisper encoder hidden state ``layer`` (0 = stem, 6 = final output of base).
+
+    The default, h_4, was chosen by measurement (``bench/bench_whisper_layers.py``, BENCHMARKS.md section
+    "Whisper-base encoder layers"; every state from the clip itself, unpadded, as synthkit runs it):
+
+    * **Words.** A linear CTC probe reads characters from h_4 at 40 % CER on held-out LJSpeech (54 %
+      after the ``eval`` damage); from h_0-h_3 it stays at 79-82 %, i.e. reads nothing. h_4 is the first
+      state that carries the words linearly — what the cleaner must restore and the content loss
+      compares.
+    * **Sound and voice.** h_5 reads the words better (27 %) but keeps less of the spectrum (ridge R^2
+      to the log-mel 0.88 at h_4, 0.84 at h_5, 0.80 at h_6) and of the speaker (clip-mean speaker ID
+      over 7 languages 76 % at h_4, 69 % at h_5, 52 % at h_6, whose probe CER is back up at 44 %); the
+      vocoder has to make audio from the features, so the shallowest state that carries the words wins
+      (Miipher's middle-layer choice, w2v-BERT 8 of 24, for the same trade-off).
+    * **The price.** h_4 is the state the damage moves most (standardised MSE 1.05, h_5 0.90, h_6
+      0.50, h_0-h_3 0.37-0.76): the cleaner has the most to undo there.
+    * **Unpadded input.** Whisper was trained on 30-s windows; h_0-h_3 of a 3-s clip run alone stay
+      within 1-21 % (relative L2) of the padded-then-cropped states, h_4 differs by 2.2 (0.82 without
+      its one "massive activation" dimension; 0.53 with 2 s of silence appended). The restoration
+      model therefore always uses unpadded features, in training and in restoring alike — the probe
+      above reads the words from exactly those — and never pads to 30 s (10x the encoder cost on a
+      3-s clip).
+    * **Cost.** Reaching h_4 takes 0.024 CPU s per audio second (1 thread): about half of what the
+      Whisper-feature restoration model takes in all (0.05-0.06, BENCHMARKS.md)."""
+    return _whisper_module()(sample_rate, layer, model)
+
+
 #: name -> factory(sample_rate=..., **spec keys)
 EXTRACTORS: dict[str, Callable[..., Any]] = {
     "logmel": log_mel,
+    "whisper": whisper_features,
     "hf": hf_features,
 }

@@ -15,11 +15,22 @@ when the scoring packages are installed.
 Cost: the before/after scores (DNSMOS twice, two speaker embeddings per clip) take most of the work — on
 CPU ``restore`` with scores (the default) takes about 2.5-4x as long as ``--no-scores`` (2.4x measured
 on 12 LJSpeech clips on 2 cores shared with other jobs; 4x reported on an idle machine). The progress bar says whether scores are on, and the summary states the share
-of the worker time they took.
+of the worker time they took (with ``keep_original_if_worse`` the ASR judge's two transcriptions per
+clip count as scores too).
 
-Do no harm: with ``keep_original_if_worse`` a clip whose restored version scores a lower DNSMOS OVRL
-than its input, or whose voice moved too far (speaker similarity below ``min_speaker_similarity``),
-is written as its original audio instead, and its row says so.
+Do no harm: with ``keep_original_if_worse`` three judges look at each restored clip, in this order,
+and the first that finds it worse keeps the original audio instead:
+
+1. ``dnsmos`` — the restored clip scores a lower DNSMOS OVRL than its input;
+2. ``speaker`` — the voice moved too far (speaker similarity below ``min_speaker_similarity``);
+3. ``asr`` — restoration changed the words (:class:`synthkit.restore.scores.AsrJudge`: Whisper base
+   transcribes input and output in the row's ``language``; with a ``text`` the restored CER against it
+   must not rise, without one the two transcripts must not differ by more than
+   ``max_transcript_change``). Off with ``asr_judge=None``.
+
+The row's ``restore`` says what each judge found (``judges``: pass / fail / not run — a later judge is
+not run once one has failed), ``decided_by`` (the judge that kept the original, or null) and why
+(``kept_original_reason``), and the transcripts when the ASR judge ran.
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ from ..guard import Input
 from ..manifest import MANIFEST_NAME, BadRow, ManifestWriter, Utterance
 from .corpus import Unusable, bad_row_record, check_paths, guard_inputs, output_rel, read_input, read_source, \
     remove_leftovers
+from .scores import JUDGE_ASR, MAX_TRANSCRIPT_CHANGE
 
 REJECTS_NAME, SUMMARY_NAME = "rejects.jsonl", "summary.json"
 FORMAT = 1
@@ -61,6 +73,8 @@ class RestoreRunConfig:
     workers: int = 1
     keep_original_if_worse: bool = False
     min_speaker_similarity: float = MIN_SPEAKER_SIMILARITY
+    asr_judge: str | None = JUDGE_ASR  # with keep_original_if_worse: ASR spec of the words judge (None: off)
+    max_transcript_change: float = MAX_TRANSCRIPT_CHANGE
     scores: bool | None = None  # None: when the scoring packages are installed
     device: str = "cpu"
     progress: bool = True
@@ -125,6 +139,8 @@ def prepare(config: RestoreRunConfig) -> Prepared:
         raise SynthkitError("--workers must be at least 1")
     if not 0.0 <= config.min_speaker_similarity <= 1.0:
         raise SynthkitError("--min-speaker-similarity must be in [0, 1]")
+    if not config.max_transcript_change >= 0.0:
+        raise SynthkitError("--max-transcript-change must be >= 0")
     from .model import check_device
 
     check_device(config.device)
@@ -148,11 +164,32 @@ def prepare(config: RestoreRunConfig) -> Prepared:
         "checkpoint_sha256": file_sha256(ckpt),
         "keep_original_if_worse": config.keep_original_if_worse,
         "min_speaker_similarity": config.min_speaker_similarity if config.keep_original_if_worse else None,
+        "asr_judge": config.asr_judge if config.keep_original_if_worse else None,
+        "max_transcript_change": (config.max_transcript_change
+                                  if config.keep_original_if_worse and config.asr_judge else None),
         "scores": scores,
     }
     check_out_dir(out, settings)
     guard_inputs(source, out, [Input.file("the --checkpoint", ckpt)] if config.checkpoint else [])
+    if config.keep_original_if_worse and config.asr_judge:
+        _check_asr(config.asr_judge)
     return Prepared(config, source, out, ckpt, scores, settings)
+
+
+def _check_asr(spec: str) -> None:
+    """Fail before any work when the ASR judge's model is not there (the Whisper base folder, or a
+    local faster-whisper folder), without loading it."""
+    from ..quality.asr import ASR_BACKENDS, parse_spec
+
+    if spec in ("faster-whisper:base", "base"):
+        from .. import models
+
+        st = models.status("whisper-base")
+        if not st.installed:
+            raise SynthkitError(f"the ASR judge needs Whisper base ({st.detail}); install it with "
+                                f"{models.INSTALL_HINT}, or pass --asr-judge none")
+        return
+    parse_spec(spec, ASR_BACKENDS, "faster-whisper", "ASR")
 
 
 # --- the work, in worker processes --------------------------------------------------------------
@@ -180,6 +217,11 @@ class _Worker:
             from .scores import Scorer
 
             self.scorer = Scorer(threads=threads or 1)
+        self.judge = None
+        if prep.config.keep_original_if_worse and prep.config.asr_judge:
+            from .scores import AsrJudge
+
+            self.judge = AsrJudge(prep.config.asr_judge, threads or 1, prep.config.max_transcript_change)
 
     def process(self, job: Job) -> tuple[dict[str, Any] | None, dict[str, Any] | None, float, float]:
         """-> (row, reject, seconds in the model, seconds in the scores)."""
@@ -201,8 +243,16 @@ class _Worker:
         if self.scorer is not None:
             info.update(self.scorer.scores(x_out, y, out_sr))
             if self.prep.config.keep_original_if_worse:
-                reason = worse_reason(info, self.prep.config.min_speaker_similarity)
-                if reason:
+                judges, decided, reason = judge_scores(info, self.prep.config.min_speaker_similarity)
+                if self.judge is not None:
+                    judges["asr"] = "not run"
+                    if decided is None:
+                        reason, heard = self.judge.judge(x_out, y, out_sr, row.get("language"), row.get("text"))
+                        info.update(heard)
+                        judges["asr"] = "fail" if reason else "pass"
+                        decided = "asr" if reason else None
+                info.update(judges=judges, decided_by=decided)
+                if decided:
                     y = x_out
                     info.update(kept_original=True, kept_original_reason=reason)
         scores_s = time.perf_counter() - t1 if self.scorer is not None else 0.0
@@ -213,14 +263,20 @@ class _Worker:
 
 
 def worse_reason(info: dict[str, Any], min_similarity: float) -> str | None:
-    """Why a restored clip is worse than its input (``None``: it is not)."""
+    """Why a restored clip is worse than its input by its scores (``None``: it is not)."""
+    return judge_scores(info, min_similarity)[2]
+
+
+def judge_scores(info: dict[str, Any], min_similarity: float) -> tuple[dict[str, str], str | None, str | None]:
+    """The DNSMOS and speaker judges on a clip's before/after scores:
+    ``({judge: "pass" | "fail" | "not run"}, the judge that failed it or None, why)``."""
     before, after = info["dnsmos_before"]["ovrl"], info["dnsmos_after"]["ovrl"]
     if after < before:
-        return f"DNSMOS OVRL fell from {before:.2f} to {after:.2f}"
+        return {"dnsmos": "fail", "speaker": "not run"}, "dnsmos", f"DNSMOS OVRL fell from {before:.2f} to {after:.2f}"
     sim = info["speaker_similarity"]
     if sim is not None and sim < min_similarity:
-        return f"speaker similarity {sim:.2f} < {min_similarity:.2f}"
-    return None
+        return {"dnsmos": "pass", "speaker": "fail"}, "speaker", f"speaker similarity {sim:.2f} < {min_similarity:.2f}"
+    return {"dnsmos": "pass", "speaker": "pass"}, None, None
 
 
 _worker: _Worker | None = None

@@ -5,12 +5,21 @@ Stages, in order (each starts from the weights the previous one ended with):
 ``stats``     feature mean / std over clean training audio (stored in the model)
 ``cleaner``   the cleaner on (degraded, clean) feature pairs: L1 between cleaned and clean features
 ``vocoder``   the vocoder from *clean* features (and the degraded input's spectrum) to the clean wave
-``finetune``  the vocoder again, now from the cleaner's output, as it runs at restore time
+``finetune``  the vocoder again, now from the cleaner's output, as it runs at restore time; with
+              ``content_weight`` > 0 also a content loss: L1 between the (normalised) encoder features
+              of the restored audio and those of the clean audio, so the waveform says what the
+              cleaned features say (gradients flow through the frozen encoder into the vocoder)
 
 Training pairs are made on the fly: a random segment of a clean clip at a random level, degraded by
 :mod:`synthkit.restore.degrade` (a share ``clean_fraction`` is left clean, so the model learns to leave
 clean input alone). Every pair is a function of (seed, stage, step, index), so a resumed stage sees
-exactly the batches an uninterrupted one would have.
+exactly the batches an uninterrupted one would have. With ``bank.pairs`` > 0 a fixed set of pairs and
+their encoder features is made once instead (:mod:`.bank`) and every step draws from it (a function
+of (seed, stage, step) too): the frozen encoder then runs once per pair instead of once per step.
+
+``init`` warm-starts parts of the model from another bundle (e.g. the vocoder of the previous
+default checkpoint): tensors of the same shape are copied; the vocoder's input convolution keeps its
+input-spectrum columns when the feature size changed (the feature columns start fresh).
 
 Files in ``run_dir``: ``<stage>/state.pt`` (weights, optimiser, step; written every
 ``checkpoint_every`` steps and at the end), ``<stage>/log.csv`` and ``log.jsonl`` (losses, learning
@@ -39,6 +48,7 @@ from ..config import check_keys, load_yaml
 from ..errors import SynthkitError
 from ..manifest import read_manifest, manifest_dir, Utterance
 from ..rng import derive_seed
+from .bank import BANK_DIR, BankConfig
 from .degrade import DegradeConfig, Degrader, audio_files, load_degrade
 from .model import RestoreConfig
 
@@ -61,6 +71,7 @@ class StageConfig:
     log_every: int = 10
     grad_clip: float = 5.0
     train_cleaner: bool = False  # finetune only: also update the cleaner (at lr * 0.1)
+    content_weight: float = 0.0  # finetune/vocoder: weight of the content loss on the output's encoder features
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> StageConfig:
@@ -82,7 +93,9 @@ class TrainConfig:
     device: str = "auto"  # auto: cuda when available, else cpu
     threads: int | None = None  # torch CPU threads
     loader_workers: int = 1  # processes making training pairs (0: in the training process)
-    stats_clips: int = 200
+    stats_clips: int = 200  # feature statistics from every (clips // stats_clips)-th training clip, at most this many
+    bank: BankConfig = field(default_factory=BankConfig)  # precomputed pairs (pairs: 0 = made on the fly)
+    init: dict[str, Any] | None = None  # {"checkpoint": path | "default", "parts": ["vocoder", ...]}
 
 
 def load_train_config(path: str | os.PathLike, run_dir: str | os.PathLike | None = None,
@@ -96,7 +109,7 @@ def load_train_config(path: str | os.PathLike, run_dir: str | os.PathLike | None
         raise SynthkitError(f"{p}: expected a mapping")
     doc = {**doc, **(overrides or {})}
     keys = ("run_dir", "speech", "holdout", "max_clips", "seed", "degrade", "noise_dir", "rir_dir",
-            "clean_fraction", "model", "stages", "device", "threads", "loader_workers", "stats_clips")
+            "clean_fraction", "model", "stages", "device", "threads", "loader_workers", "stats_clips", "bank", "init")
     check_keys(doc, keys, str(p))
     base = p.resolve().parent
 
@@ -118,6 +131,11 @@ def load_train_config(path: str | os.PathLike, run_dir: str | os.PathLike | None
     stages_doc = doc.get("stages") or {}
     check_keys(stages_doc, STAGES, f"{p} stages")
     stages = {s: StageConfig.from_dict(dict(stages_doc.get(s) or {}), f"{p} stages.{s}") for s in STAGES}
+    if stages["cleaner"].content_weight:
+        raise SynthkitError(f"{p}: content_weight applies to the vocoder and finetune stages (they make audio)")
+    if model.features.get("type") == "hf" and any(st.content_weight for st in stages.values()):
+        raise SynthkitError(f"{p}: content_weight needs features that pass gradients back to the audio "
+                            "(whisper or logmel); hf encoders run without gradients")
     rd = Path(run_dir) if run_dir is not None else Path(rel(doc.get("run_dir", "runs/restore")))
     cf = float(doc.get("clean_fraction", 0.1))
     if not 0 <= cf <= 1:
@@ -126,7 +144,21 @@ def load_train_config(path: str | os.PathLike, run_dir: str | os.PathLike | None
                        max_clips=doc.get("max_clips"), seed=int(doc.get("seed", 0)), degrade=degrade,
                        clean_fraction=cf, model=model, stages=stages, device=str(doc.get("device", "auto")),
                        threads=doc.get("threads"), loader_workers=int(doc.get("loader_workers", 1)),
-                       stats_clips=int(doc.get("stats_clips", 200)))
+                       stats_clips=int(doc.get("stats_clips", 200)),
+                       bank=BankConfig.from_dict(doc.get("bank"), f"{p} bank"), init=_init_spec(doc.get("init"), rel, p))
+
+
+def _init_spec(d: Any, rel, where: Path) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    if not isinstance(d, dict):
+        raise SynthkitError(f"{where}: init must be a mapping with 'checkpoint' and 'parts'")
+    check_keys(d, ("checkpoint", "parts"), f"{where} init")
+    parts = list(d.get("parts") or ["vocoder"])
+    if not set(parts) <= {"cleaner", "vocoder"}:
+        raise SynthkitError(f"{where}: init parts must be among cleaner, vocoder")
+    ckpt = str(d.get("checkpoint") or "default")
+    return {"checkpoint": ckpt if ckpt == "default" else rel(ckpt), "parts": parts}
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -351,8 +383,9 @@ def compute_stats(model, audio: list[np.ndarray], sr: int, max_clips: int, devic
 
     total = sq = None
     count = 0
+    step = max(1, len(audio) // max(1, max_clips))
     with torch.no_grad():
-        for a in audio[:max_clips]:
+        for a in audio[::step][:max_clips]:
             x = torch.from_numpy(a.astype(np.float32) / 32768.0)[None].to(device)
             f = model.extractor(x)[0].double()  # (T, D)
             total = f.sum(0) if total is None else total + f.sum(0)
@@ -373,27 +406,82 @@ def _stage_params(model, stage: str, sc: StageConfig):
     return groups
 
 
-def _stage_loss(model, loss_fn, stage: str, deg, clean, train_cleaner: bool) -> dict[str, Any]:
+def _features_grad(model, wave):
+    """Normalised features of generated audio, keeping the graph back to ``wave`` (the encoder's own
+    weights are frozen)."""
+    ex = model.extractor
+    raw = ex(wave, grad=True) if getattr(ex, "keeps_graph_on_request", False) else ex(wave)
+    return (raw - model.feat_mean) / model.feat_std
+
+
+def _stage_loss(model, loss_fn, stage: str, batch: dict[str, Any], sc: StageConfig) -> dict[str, Any]:
+    """Loss terms of one step. ``batch`` has ``deg``/``clean`` waveforms and, from a bank, their raw
+    features ``fdeg``/``fclean`` (computed here otherwise)."""
     import torch
     from torch.nn import functional as F
 
+    deg, clean = batch["deg"], batch["clean"]
+
+    def norm(raw):
+        return (raw - model.feat_mean) / model.feat_std
+
+    with torch.no_grad():
+        fc = norm(batch["fclean"]) if "fclean" in batch else model.features(clean)
+        fd = norm(batch["fdeg"]) if "fdeg" in batch else model.features(deg)
     if stage == "cleaner":
-        with torch.no_grad():
-            fd, fc = model.features(deg), model.features(clean)
         cleaned = model.clean(fd)
         l1 = F.l1_loss(cleaned, fc)
         return {"loss": l1, "feat_l1": l1, "feat_l1_input": F.l1_loss(fd, fc)}
     if stage == "vocoder":
-        with torch.no_grad():
-            feats = model.features(clean)
+        feats = fc
+    elif sc.train_cleaner:
+        feats = model.clean(fd)
     else:
-        if train_cleaner:
-            feats = model.clean(model.features(deg))
-        else:
-            with torch.no_grad():
-                feats = model.clean(model.features(deg))
+        with torch.no_grad():
+            feats = model.clean(fd)
     out = model.synthesize(feats, deg)
-    return loss_fn(out, clean)
+    terms = loss_fn(out, clean)
+    if sc.content_weight > 0:
+        if batch.get("cropped"):  # features of a crop differ at its edges from a crop of the features
+            with torch.no_grad():
+                fc = model.features(clean)
+        fo = _features_grad(model, out)
+        t = min(fo.shape[1], fc.shape[1])
+        terms["content"] = F.l1_loss(fo[:, :t], fc[:, :t])
+        terms["loss"] = terms["loss"] + sc.content_weight * terms["content"]
+    return terms
+
+
+def warm_start(model, spec: dict[str, Any]) -> dict[str, Any]:
+    """Copy ``spec["parts"]`` of the bundle ``spec["checkpoint"]`` into ``model`` where shapes allow
+    (see the module doc); returns what was done, for the bundle's metadata."""
+    import torch
+
+    from .model import DEFAULT_CHECKPOINT, read_bundle
+
+    path = DEFAULT_CHECKPOINT if spec["checkpoint"] == "default" else Path(spec["checkpoint"])
+    bundle = read_bundle(path)
+    src = {k: v.float() for k, v in bundle["state_dict"].items() if v.is_floating_point()}
+    own = model.state_dict()
+    copied, partial, skipped = 0, [], []
+    with torch.no_grad():
+        for name, t in own.items():
+            if name.split(".")[0] not in spec["parts"] or name not in src:
+                continue
+            s = src[name]
+            if s.shape == t.shape:
+                t.copy_(s)
+                copied += 1
+            elif name == "vocoder.inp.weight" and model.vocoder.config.input_spectrum and s.shape[0] == t.shape[0] \
+                    and s.shape[2] == t.shape[2]:
+                bins = model.stft_spec.bins  # the input-spectrum columns come last in both
+                t[:, -bins:] = s[:, -bins:]
+                t[:, :-bins] *= 0.1  # the new feature columns start small next to the trained ones
+                partial.append(name)
+            else:
+                skipped.append(name)
+    return {"checkpoint": str(path), "parts": list(spec["parts"]), "tensors_copied": copied,
+            "partly_copied": partial, "skipped": skipped}
 
 
 def train(config: TrainConfig, progress: bool = True, stop_at: tuple[str, int] | None = None) -> Path:
@@ -415,6 +503,7 @@ def train(config: TrainConfig, progress: bool = True, stop_at: tuple[str, int] |
     sr = config.model.sample_rate
     torch.manual_seed(config.seed)
     model = build_model(config.model).to(device)
+    init_info = warm_start(model, config.init) if config.init else None
 
     train_clips, held = split_clips(config)
     _write_json(run_dir / "data.json", {"train": [c.path for c in train_clips], "held_out": [c.path for c in held],
@@ -433,6 +522,16 @@ def train(config: TrainConfig, progress: bool = True, stop_at: tuple[str, int] |
         model.load_state_dict(state["model"])
 
     maker = PairMaker(audio, sr, config.degrade, config.clean_fraction, config.seed)
+    bank = None
+    if config.bank.pairs > 0:
+        from .bank import Bank, build
+
+        _say(progress, f"restore-train: bank of {config.bank.pairs} pairs")
+        identity = {"seed": config.seed, "features": dict(config.model.features), "sample_rate": sr,
+                    "degrade": config.degrade.to_dict(), "clean_fraction": config.clean_fraction,
+                    "train": [c.path for c in train_clips]}
+        build(run_dir / BANK_DIR, config.bank, maker, model, identity, progress)
+        bank = Bank(run_dir / BANK_DIR, config.bank.pairs)
     loss_fn = ReconstructionLoss(sr, model.stft_spec).to(device)
     t_total = time.monotonic()
     stage_info = {}
@@ -447,8 +546,9 @@ def train(config: TrainConfig, progress: bool = True, stop_at: tuple[str, int] |
             _say(progress, f"restore-train: stage {stage} already done ({state['step']} steps)")
             continue
         stop = stop_at[1] if stop_at and stop_at[0] == stage else None
+        batches = _bank_batches(bank, config.seed, stage, sc, sr, device) if bank is not None else None
         stage_info[stage] = _run_stage(model, stage, sc, maker, loss_fn, path, state, run_dir, device,
-                                       config.loader_workers, progress, stop)
+                                       config.loader_workers, progress, stop, batches)
         if stop is not None:
             return run_dir
     meta = {
@@ -460,6 +560,8 @@ def train(config: TrainConfig, progress: bool = True, stop_at: tuple[str, int] |
         "holdout_patterns": list(config.holdout),
         "degrade": config.degrade.to_dict(),
         "clean_fraction": config.clean_fraction,
+        "bank": asdict(config.bank),
+        "init": init_info,
         "stages": {s: {**asdict(config.stages[s]), **stage_info.get(s, {})} for s in STAGES},
         "device": device,
         "parameters": count_parameters(model),
@@ -468,8 +570,20 @@ def train(config: TrainConfig, progress: bool = True, stop_at: tuple[str, int] |
     return save_checkpoint(run_dir / BUNDLE_NAME, model, meta)
 
 
+def _bank_batches(bank, seed: int, stage: str, sc: StageConfig, sr: int, device: str):
+    """``step -> batch`` from the bank: indices and crops drawn from (seed, stage, step)."""
+    frames = max(1, int(round(sc.segment_seconds * sr / bank.hop)))
+
+    def get(step: int) -> dict[str, Any]:
+        rng = np.random.default_rng(derive_seed(seed, "bank-batch", stage, step))
+        idx = [int(i) for i in rng.integers(len(bank), size=sc.batch)]
+        return bank.batch(idx, frames if frames < bank.frames else None, rng, device)
+
+    return get
+
+
 def _run_stage(model, stage, sc: StageConfig, maker: PairMaker, loss_fn, path: Path, state, run_dir: Path,
-               device: str, workers: int, progress: bool, stop: int | None = None) -> dict[str, Any]:
+               device: str, workers: int, progress: bool, stop: int | None = None, bank_batches=None) -> dict[str, Any]:
     import torch
 
     model.train()
@@ -491,13 +605,16 @@ def _run_stage(model, stage, sc: StageConfig, maker: PairMaker, loss_fn, path: P
     acc: dict[str, float] = {}
     acc_n = 0
     t_log = time.monotonic()
-    for step, (deg, clean) in enumerate(_loader(maker, stage, start, sc.steps, sc.batch, n, workers), start):
+    if bank_batches is not None:
+        source = (bank_batches(step) for step in range(start, sc.steps))
+    else:
+        source = ({"deg": torch.as_tensor(d, device=device), "clean": torch.as_tensor(c, device=device)}
+                  for d, c in _loader(maker, stage, start, sc.steps, sc.batch, n, workers))
+    for step, batch in enumerate(source, start):
         factor = _lr_at(step, sc) / sc.lr
         for g, base in zip(opt.param_groups, base_lrs):
             g["lr"] = base * factor
-        deg_t = torch.as_tensor(deg, device=device)
-        clean_t = torch.as_tensor(clean, device=device)
-        terms = _stage_loss(model, loss_fn, stage, deg_t, clean_t, sc.train_cleaner)
+        terms = _stage_loss(model, loss_fn, stage, batch, sc)
         opt.zero_grad(set_to_none=True)
         terms["loss"].backward()
         gnorm = torch.nn.utils.clip_grad_norm_([p for g in groups for p in g["params"]], sc.grad_clip)
