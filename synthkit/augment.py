@@ -16,11 +16,16 @@ YAML form (all keys optional except ``transforms`` or ``preset``)::
       - {type: band_limit, p: 0.3, cutoff_hz: [2000, 7000]}
       - {type: mp3, p: 0.3, bitrate_kbps: [16, 64]}
       - {type: gain, p: 0.5, gain_db: [-9, 0]}
+      - {type: pitch_shift, p: 0.8, semitones: [-3, 3]}
+      - {type: tempo, p: 0.5, rate: [0.85, 1.15]}
 
 Transform types: ``noise`` (background noise files from ``dir`` at an SNR range; without ``dir``,
 coloured noise), ``reverb`` (convolution with room impulse responses from ``dir``; without ``dir``,
 simulated shoebox rooms), ``band_limit`` (low-pass at a cut-off range), ``mp3`` (MP3 codec at a
-bit-rate range), ``gain``.
+bit-rate range), ``gain``, ``pitch_shift`` (pitch and formants moved together by a number of
+semitones, duration kept: another size of larynx and vocal tract — more speakers than a synthesizer's
+voices; signalsmith-stretch) and ``tempo`` (speaking rate times ``rate``, pitch kept; the clip's
+length changes).
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ _KEYS = {
     "band_limit": ("type", "p", "cutoff_hz"),
     "mp3": ("type", "p", "bitrate_kbps"),
     "gain": ("type", "p", "gain_db"),
+    "pitch_shift": ("type", "p", "semitones"),
+    "tempo": ("type", "p", "rate"),
 }
 
 PRESETS: dict[str, list[dict[str, Any]]] = {
@@ -103,7 +110,7 @@ def _check_transform(t: Any, i: int, base: Path | None) -> dict[str, Any]:
     check_keys(t, _KEYS[kind], f"{where} ({kind})")
     out: dict[str, Any] = {"type": kind, "p": as_probability(t.get("p", 0.5), where)}
     ranges = {"snr_db": (-20, 60), "rt60": (0.05, 3.0), "cutoff_hz": (200, 24000), "bitrate_kbps": (8, 320),
-              "gain_db": (-40, 40)}
+              "gain_db": (-40, 40), "semitones": (-12, 12), "rate": (0.5, 2.0)}
     for key, (lo, hi) in ranges.items():
         if key in t:
             out[key] = list(as_range(t[key], f"{where} {key}", lo, hi))
@@ -213,6 +220,12 @@ def _build(t: dict[str, Any]) -> Any:
     if kind == "gain":
         lo, hi = t.get("gain_db", [-6, 0])
         return A.Gain(min_gain_db=lo, max_gain_db=hi, p=p)
+    if kind == "pitch_shift":
+        lo, hi = t.get("semitones", [-3, 3])
+        return A.PitchShift(min_semitones=lo, max_semitones=hi, method="signalsmith_stretch", p=p)
+    if kind == "tempo":
+        lo, hi = t.get("rate", [0.85, 1.15])
+        return A.TimeStretch(min_rate=lo, max_rate=hi, leave_length_unchanged=False, method="signalsmith_stretch", p=p)
     raise AssertionError(kind)
 
 

@@ -5,19 +5,28 @@ segment (see :mod:`synthkit.text.mapping`); its coverage is the share of tokens 
 and its acceptable coverage the share mapped within :data:`~synthkit.text.mapping.UNMAPPED_COST`.
 Donors are ranked by ``cost + COVERAGE_WEIGHT * (1 - coverage)``, then by acceptable coverage. Constructed and fictional languages
 (espeak-ng's ``art`` family: Esperanto, Lojban, Quenya, Klingon, ...) are left out unless asked for.
+
+Excluding donors (:func:`excluded_voices`), to simulate a language no voice speaks with one that has a
+voice: a *language* (``ar``, ``ara``, ``en``) excludes every voice of that language (``en`` and ``eng``:
+en-gb, en-us, en-029, ...; ISO 639-3 of the voice's primary subtag); a *voice* code with a region or
+variant (``en-us``) only that voice. A *family* is one of the groups espeak-ng files its voices under,
+named by ISO 639-5 codes (``sem`` Semitic: am ar he mt ti; ``gmw`` West Germanic; ``roa`` Romance;
+``bnt`` Bantu; ...; :func:`families` lists them), or a language code standing for the group its voice is
+filed under (``ar`` -> ``sem``). The groups are espeak-ng's, and shallow: ``inc`` (Indic) and ``ira``
+(Iranian) are separate groups although both Indo-European.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import SynthkitError
 from .text.inventory import TargetInventory
 from .text.mapping import Mapper, UnrenderableOverride, load_overrides
-from .tts.espeak_phonemes import Inventory
+from .tts.espeak_phonemes import Inventory, inventories
 
 WORST_N = 3
 #: How much inexact coverage counts in the ranking: a donor's rank score is
@@ -68,12 +77,61 @@ def score_donor(target: TargetInventory, inv: Inventory, overrides_path: str | P
     return DonorScore(inv.voice, inv.name, cost / total, exact / total, ok / total, worst)
 
 
+def _iso3(code: str) -> str:
+    from .languages import _iso
+
+    primary = code.lower().split("-")[0]
+    info = _iso(primary) if len(primary) in (2, 3) and primary.isalpha() else None
+    return info[0] if info else primary
+
+
+def families() -> dict[str, list[str]]:
+    """espeak-ng's voice groups (ISO 639-5 family codes) -> the donor voices filed under each."""
+    out: dict[str, list[str]] = {}
+    for voice, inv in sorted(inventories().items()):
+        out.setdefault(inv.identifier.split("/")[0] if "/" in inv.identifier else inv.voice, []).append(voice)
+    return out
+
+
+def excluded_voices(languages: Sequence[str] = (), families_: Sequence[str] = ()) -> dict[str, str]:
+    """Donor voices left out by ``--exclude LANG`` and ``--exclude-family FAM`` -> why (see module doc).
+    Raises :class:`SynthkitError` for a code that names nothing."""
+    invs = inventories()
+    out: dict[str, str] = {}
+    for code in languages:
+        c = code.strip().lower()
+        if c in invs and "-" in c:
+            hits = [c]
+        else:
+            hits = [v for v in invs if _iso3(v) == _iso3(c)]
+        if not hits:
+            raise SynthkitError(f"--exclude {code}: no espeak-ng donor voice speaks {code!r}; "
+                                "see 'synthkit languages'")
+        for v in hits:
+            out.setdefault(v, f"language {code}")
+    groups = families()
+    for code in families_:
+        c = code.strip().lower()
+        if c in groups:
+            fam = c
+        else:
+            voices = [v for v in invs if _iso3(v) == _iso3(c)]
+            if not voices:
+                raise SynthkitError(f"--exclude-family {code}: neither an espeak-ng voice family "
+                                    f"({', '.join(sorted(groups))}) nor a language with a voice")
+            fam = invs[voices[0]].identifier.split("/")[0]
+        for v in groups.get(fam, []):
+            out.setdefault(v, f"family {fam}" + (f" (of {code})" if fam != c else ""))
+    return out
+
+
 def rank_donors(target: TargetInventory, voices: list[str] | None = None, include_constructed: bool = False,
                 overrides_path: str | Path | None = None, extra: Sequence[Inventory] = (),
-                skipped: list[tuple[str, str]] | None = None) -> list[DonorScore]:
+                exclude: Collection[str] = (), skipped: list[tuple[str, str]] | None = None) -> list[DonorScore]:
     """Score every backend's donor voices (:func:`synthkit.tts.backends.donor_candidates`: espeak-ng's
-    voices and the installed neural voices), or only ``voices`` (``--donor`` names; ``[]`` for none),
-    and the ``extra`` donors (e.g. a coqui phoneme model) for ``target``; best first.
+    voices and the installed neural voices) but those in ``exclude`` (voice codes, see
+    :func:`excluded_voices`), or only ``voices`` (``--donor`` names; ``[]`` for none), and the ``extra``
+    donors (e.g. a coqui phoneme model) for ``target``; best first.
 
     With ``skipped`` (a list), a donor that cannot render a line of ``overrides_path`` (e.g. a global
     override to a segment one voice lacks) is left out and ``(voice, reason)`` appended, so the others
@@ -85,7 +143,9 @@ def rank_donors(target: TargetInventory, voices: list[str] | None = None, includ
     if voices is not None:
         chosen = [backends.donor_inventory(v) for v in voices]
     else:
-        chosen = backends.donor_candidates(include_constructed)
+        chosen = [i for i in backends.donor_candidates(include_constructed) if i.voice not in exclude]
+        if not chosen and not extra:
+            raise SynthkitError("every donor voice was excluded (--exclude / --exclude-family)")
     chosen = list({inv.voice: inv for inv in [*chosen, *extra]}.values())  # a donor named twice counts once
     scores = []
     for inv in chosen:
@@ -114,41 +174,77 @@ def format_ranking(scores: list[DonorScore], top: int) -> str:
     return "\n".join(lines)
 
 
-def transfer_matrix(targets: dict[str, TargetInventory], include_constructed: bool = False
-                    ) -> tuple[list[str], list[str], list[list[float]]]:
+def transfer_matrix(targets: dict[str, TargetInventory], include_constructed: bool = False,
+                    exclude: Collection[str] = ()) -> tuple[list[str], list[str], list[list[float]]]:
     """(target codes, donor voices, score[target][donor]); donors ordered by mean score."""
     rows: dict[str, dict[str, float]] = {}
     for code, inv in targets.items():
-        rows[code] = {s.voice: s.score for s in rank_donors(inv, include_constructed=include_constructed)}
+        rows[code] = {s.voice: s.score for s in rank_donors(inv, include_constructed=include_constructed,
+                                                            exclude=exclude)}
     donors = sorted(next(iter(rows.values())), key=lambda v: (sum(r[v] for r in rows.values()) / len(rows), v))
     codes = list(targets)
     return codes, donors, [[rows[c][d] for d in donors] for c in codes]
 
 
-def write_matrix(out_dir: Path, codes: list[str], donors: list[str], costs: list[list[float]]) -> tuple[Path, Path]:
-    """Write ``transfer_matrix.csv`` and ``transfer_matrix.png`` (heatmap) into ``out_dir``."""
+#: Above this many donors the heatmap cells carry no numbers (they would not be readable).
+ANNOTATE_MAX = 40
+
+
+def write_matrix(out_dir: Path, codes: list[str], donors: list[str], costs: list[list[float]],
+                 name: str = "transfer_matrix", kind: str = "score") -> tuple[Path, Path]:
+    """Write ``<name>.csv`` and ``<name>.png`` (heatmap) into ``out_dir``.
+
+    ``kind="score"`` (phonological scores): the scores of one target lie close together (0-0.04 for
+    most), and targets differ in how hard they are, so each row is coloured by the donor's rank within
+    that target (best = brightest), not by the raw score; the raw scores are in the CSV and, for up to
+    :data:`ANNOTATE_MAX` donors, written in the cells. ``kind="cer"`` (measured round-trip CER): CER
+    means the same for every target, so colours are the CER itself (0 to 1); empty cells were not
+    measured (the ASR does not know the language)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    csv_path, png_path = out_dir / "transfer_matrix.csv", out_dir / "transfer_matrix.png"
+    csv_path, png_path = out_dir / f"{name}.csv", out_dir / f"{name}.png"
     with open(csv_path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["target", *donors])
         for code, row in zip(codes, costs):
-            w.writerow([code, *(f"{c:.4f}" for c in row)])
+            w.writerow([code, *("" if c is None or c != c else f"{c:.4f}" for c in row)])
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    data = np.asarray(costs)
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.16 * len(donors) + 2), max(2.5, 0.45 * len(codes) + 1.5)))
-    im = ax.imshow(data, aspect="auto", cmap="viridis_r")
-    ax.set_xticks(range(len(donors)), donors, rotation=90, fontsize=6)
+    data = np.asarray([[np.nan if c is None else c for c in row] for row in costs], dtype=float)
+    annotate = len(donors) <= ANNOTATE_MAX
+    cell_w = 0.55 if annotate else 0.16
+    fig, ax = plt.subplots(figsize=(max(6.0, cell_w * len(donors) + 2.5), max(2.5, 0.45 * len(codes) + 1.8)))
+    if kind == "score":
+        shown = np.full_like(data, np.nan)
+        for i, row in enumerate(data):
+            ok = ~np.isnan(row)
+            if ok.sum() > 1:
+                order = np.argsort(np.argsort(row[ok], kind="stable"), kind="stable")
+                shown[i, ok] = order / (ok.sum() - 1)
+        im = ax.imshow(shown, aspect="auto", cmap="viridis_r", vmin=0, vmax=1)
+        label = "rank of the donor for this target (0 = best, 1 = worst)"
+        title = "Donor score per target (phonological: feature distance + inexact coverage), coloured by rank"
+    else:
+        im = ax.imshow(data, aspect="auto", cmap="magma_r", vmin=0, vmax=1)
+        label = "round-trip CER (0 = every character heard right)"
+        title = "Measured round-trip CER: donor-rendered speech read back by a multilingual ASR"
+    if annotate:
+        for i in range(data.shape[0]):
+            for j in range(data.shape[1]):
+                if not np.isnan(data[i, j]):
+                    dark = (shown[i, j] if kind == "score" else data[i, j]) > 0.5  # the _r maps: high = dark
+                    ax.text(j, i, f"{data[i, j]:.3f}" if kind == "score" else f"{data[i, j]:.2f}",
+                            ha="center", va="center", fontsize=5.5, color="white" if dark else "black")
+    ax.set_xticks(range(len(donors)), donors, rotation=90, fontsize=6 if not annotate else 7)
     ax.set_yticks(range(len(codes)), codes, fontsize=8)
     ax.set_xlabel("donor voice, best on average at the left")
     ax.set_ylabel("target language")
-    ax.set_title("Donor score: token-weighted feature distance + inexact coverage (lower is better)")
-    fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01)
+    ax.set_title(title, fontsize=9)
+    cb = fig.colorbar(im, ax=ax, fraction=0.02, pad=0.01)
+    cb.set_label(label, fontsize=7)
     fig.tight_layout()
     fig.savefig(png_path, dpi=110)
     plt.close(fig)

@@ -66,6 +66,8 @@ class SynthConfig:
     donor: str | None = None  # "auto", an espeak-ng voice, or several separated by commas
     donors: int = 1  # with donor="auto": spread renditions over this many best donors
     mapping: Path | None = None  # user overrides, TSV target<TAB>donor segments[<TAB>voice]
+    exclude: tuple[str, ...] = ()  # with donor="auto": languages / voices left out (synthkit.donors)
+    exclude_family: tuple[str, ...] = ()  # with donor="auto": espeak-ng voice families left out
     backend: str = backends.DEFAULT  # "espeak", "coqui:MODEL", "piper:VOICE", ... (see synthkit.tts.backends)
     references: tuple[Path, ...] = ()  # voice-cloning reference clips (coqui XTTS / YourTTS)
 
@@ -143,6 +145,7 @@ def settings(config: SynthConfig, choice: LanguageChoice, text_sha: str, donor_p
         **(backend.settings() if backend is not None else {}),
         **({"donors": donor_plan.voices, "mapping_sha256": donor_plan.mapping_sha, "tonal": donor_plan.tonal}
            if donor_plan else {}),
+        **({"donors_excluded": sorted(donor_plan.excluded)} if donor_plan and donor_plan.excluded else {}),
         "format": FORMAT,
         "language": choice.requested,
         "g2p": choice.g2p,
@@ -213,6 +216,7 @@ class DonorPlan:
     scores: list[dict[str, Any]]  # ranking entries of the chosen donors
     tonal: bool
     mapping_sha: str | None
+    excluded: dict[str, str] = field(default_factory=dict)  # voice -> why it was left out (--exclude)
     # per donor: (mapper with every segment of the text already mapped, IPA -> the backend's input for
     # it, e.g. an espeak-ng mnemonic); shipped to workers so they need no feature table
     mappers: dict[str, tuple[Any, dict[str, str]]] = field(default_factory=dict)
@@ -229,10 +233,13 @@ class Prepared:
 
 def plan_donors(config: SynthConfig, choice: LanguageChoice, backend: RenderPlan) -> DonorPlan:
     """Measure the text's inventory and choose the donor voices (``--donor``/``--donors``) among the
-    backend's donors."""
-    from .donors import mapper_for, rank_donors
+    backend's donors, less those ``--exclude``/``--exclude-family`` leave out."""
+    from .donors import excluded_voices, mapper_for, rank_donors
     from .text.inventory import measure_file
 
+    excluded: dict[str, str] = {}
+    if (config.exclude or config.exclude_family) and config.donor != "auto":
+        raise SynthkitError("--exclude and --exclude-family apply to --donor auto (named donors are used as named)")
     if config.donors < 1:
         raise SynthkitError("--donors must be at least 1")
     mapping_sha = None
@@ -242,7 +249,10 @@ def plan_donors(config: SynthConfig, choice: LanguageChoice, backend: RenderPlan
         mapping_sha = hashlib.sha256(config.mapping.read_bytes()).hexdigest()
     target = measure_file(config.text_path, make_g2p(choice.g2p), choice.iso639_3, choice.iso639_1, choice.script)
     if config.donor == "auto":
-        invs = backend.donor_candidates()
+        excluded = excluded_voices(config.exclude, config.exclude_family)
+        invs = [i for i in backend.donor_candidates() if i.voice not in excluded]
+        if not invs:
+            raise SynthkitError("every donor voice was excluded (--exclude / --exclude-family)")
         skipped: list[tuple[str, str]] = []  # donors that cannot render an override are not chosen
         ranking = rank_donors(target, voices=[], extra=invs, overrides_path=config.mapping,
                               skipped=skipped)[: config.donors]
@@ -265,7 +275,8 @@ def plan_donors(config: SynthConfig, choice: LanguageChoice, backend: RenderPlan
         for seg in target.counts:
             mapper.map(seg)
         mappers[s.voice] = (mapper, inv.ipa_to_mnemonic)
-    return DonorPlan([s.voice for s in ranking], [s.to_dict() for s in ranking], target.tonal, mapping_sha, mappers)
+    return DonorPlan([s.voice for s in ranking], [s.to_dict() for s in ranking], target.tonal, mapping_sha,
+                     excluded, mappers)
 
 
 def prepare(config: SynthConfig) -> Prepared:
@@ -342,6 +353,13 @@ def _backend(config: SynthConfig) -> tuple[str, str | None, tuple[str, ...]]:
 
 # --- the work, in worker processes --------------------------------------------------------------
 
+def donor_for(donors: list[str], line: int, rendition: int) -> str:
+    """The donor voice of rendition ``rendition`` of text line ``line``: donors take turns, by rendition
+    and by line, so every donor is used even with ``--voices 1`` (line 1: donors 1, 2, ...; line 2:
+    donors 2, 3, ...)."""
+    return donors[(line - 1 + rendition) % len(donors)]
+
+
 def sentence_id(choice: LanguageChoice, line: int) -> str:
     return f"{choice.tag}_{line:06d}"
 
@@ -371,7 +389,7 @@ class _Worker:
         text, words = job.text, [list(w) for w in job.words]
         rng = seeded_random(cfg.seed, "voices", sid)
         plan = self.prep.donor_plan
-        donors = [plan.voices[k % len(plan.voices)] for k in range(cfg.voices)] if plan else None
+        donors = [donor_for(plan.voices, job.line, k) for k in range(cfg.voices)] if plan else None
         voices = backend.sample_voices(rng, cfg.voices, donors)
         punct = mapping.punctuation_after_words(text, len(words))
         rows, rejects = [], []
@@ -428,7 +446,7 @@ def render_clip(row: Utterance, out_dir: Path, synth: Synthesizer, augmenter: Au
 
     With ``records`` the augmentation is replayed from them instead of sampled (see
     :func:`regenerate`). Raises :class:`Rejected` for a clip that cannot be made."""
-    x = _render(row, synth, max_seconds)
+    x, row = _render(row, synth, max_seconds)
     sr = int(row["sample_rate"])
     seed = int(row["seed"])
     if records is None:
@@ -436,13 +454,16 @@ def render_clip(row: Utterance, out_dir: Path, synth: Synthesizer, augmenter: Au
     elif records:
         x = (augmenter or Augmenter.from_records(records)).replay(x, sr, seed, records)
     pcm = float_to_int16(x)
+    if max_seconds is not None and pcm.size / sr > max_seconds:  # a tempo transform lengthens the clip
+        raise Rejected(f"too long after augmentation: {pcm.size / sr:.1f} s > {max_seconds:g} s")
     path = row.audio_path(out_dir)
     save_wav(path, pcm, sr)
     return row.with_fields(duration=pcm.size / sr, augment=records, synthkit_version=__version__)
 
 
-def _render(row: Utterance, synth: Synthesizer, max_seconds: float | None = None) -> np.ndarray:
-    """The row's rendering, resampled to its ``sample_rate``, before any augmentation."""
+def _render(row: Utterance, synth: Synthesizer, max_seconds: float | None = None) -> tuple[np.ndarray, Utterance]:
+    """The row's rendering, resampled to its ``sample_rate``, before any augmentation; and the row, its
+    ``donor_phonemes`` set to what the donor voice reports it said (when the backend reports it)."""
     voice = backends.voice_from_row(row.fields)
     render_text = row.get("render_text") or row.text
     audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")))
@@ -451,7 +472,10 @@ def _render(row: Utterance, synth: Synthesizer, max_seconds: float | None = None
     seconds = audio.samples.size / audio.sample_rate
     if max_seconds is not None and seconds > max_seconds:
         raise Rejected(f"too long for one clip: {seconds:.1f} s > {max_seconds:g} s")
-    return resample(audio.samples, audio.sample_rate, int(row["sample_rate"]))
+    if row.get("donor_phonemes") is not None and audio.phonemes:  # what the donor voice reports it said
+        said = mapping.as_rendered(ipa.split_words(row["donor_phonemes"]), audio.phonemes)
+        row = row.with_fields(donor_phonemes=ipa.join_words(said))
+    return resample(audio.samples, audio.sample_rate, int(row["sample_rate"])), row
 
 
 def render_unaugmented(row: Utterance, synth: Synthesizer | None = None) -> tuple[np.ndarray, int]:
@@ -461,7 +485,7 @@ def render_unaugmented(row: Utterance, synth: Synthesizer | None = None) -> tupl
     backend, when the caller keeps one."""
     if row.get("backend") not in backends.BACKENDS:
         raise SynthkitError(f"row {row.id}: re-rendering clips of backend {row.get('backend')!r} is not supported")
-    x = _render(row, synth or backends.for_row(row.fields))
+    x, _ = _render(row, synth or backends.for_row(row.fields))
     return int16_to_float(float_to_int16(x)), int(row["sample_rate"])
 
 

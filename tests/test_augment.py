@@ -61,6 +61,8 @@ def test_yaml_form(tmp_path):
     ("transforms:\n  - {type: echo}\n", "unknown type"),
     ("transforms:\n  - {type: gain, p: 2}\n", "p must be"),
     ("transforms:\n  - {type: gain, gain_db: [5, 1]}\n", "greater than max"),
+    ("transforms:\n  - {type: tempo, rate: [0.2, 1.0]}\n", "rate: .*outside"),
+    ("transforms:\n  - {type: pitch_shift, semitones: [0, 30]}\n", "semitones: .*outside"),
     ("transforms:\n  - {type: noise, dir: /nonexistent}\n", "folder not found"),
     ("presets: light\n", "unknown key"),
     ("transforms: [\n", "not valid YAML"),
@@ -75,3 +77,21 @@ def test_yaml_errors(tmp_path, yaml_text, msg):
 def test_unknown_preset():
     with pytest.raises(SynthkitError, match="neither a preset"):
         load_augment("medium")
+
+
+def test_speaker_transforms_replay_and_change_the_voice(tmp_path):
+    """pitch_shift moves pitch and formants (another speaker), tempo the speaking rate; both replay."""
+    p = tmp_path / "aug.yaml"
+    p.write_text("transforms:\n  - {type: pitch_shift, p: 1.0, semitones: [3, 3]}\n"
+                 "  - {type: tempo, p: 1.0, rate: [1.25, 1.25]}\n")
+    aug = Augmenter(load_augment(str(p)))
+    sr = 16000
+    t = np.arange(sr) / sr
+    x = (0.3 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
+    y, recs = aug.apply(x, sr, 3)
+    assert [r["num_semitones"] for r in recs[:1]] == [3] and recs[1]["rate"] == 1.25
+    assert abs(y.size - sr / 1.25) < 0.02 * sr  # faster: shorter
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(y.size)))
+    peak_hz = np.argmax(spectrum) * sr / y.size
+    assert abs(peak_hz - 200 * 2 ** (3 / 12)) < 8, peak_hz  # three semitones up
+    assert np.array_equal(Augmenter.from_records(recs).replay(x, sr, 3, recs), y)

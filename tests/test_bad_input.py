@@ -102,3 +102,21 @@ def test_max_seconds_rejects_a_rendition(tmp_path, cli):
     rejects = [json.loads(l) for l in (out / "rejects.jsonl").read_text().splitlines()]
     assert rejects[0]["line"] == 1 and "too long" in rejects[0]["reason"]
     assert [r["line"] for r in read_manifest(out / "manifest.jsonl")] == [2]
+
+
+def test_max_seconds_holds_after_a_tempo_transform(tmp_path, cli):
+    """A clip that fits as rendered but is slowed past --max-seconds by `tempo` is rejected, not kept."""
+    t = tmp_path / "t.txt"
+    t.write_text("Ndiyo.\n")
+    plain = tmp_path / "plain"
+    assert cli("synth", "--lang", "sw", "--text", str(t), "--out", str(plain), "--quiet", "--augment", "none").exit_code == 0
+    d = next(read_manifest(plain / "manifest.jsonl")).duration
+    aug = tmp_path / "slow.yaml"
+    aug.write_text("transforms:\n  - {type: tempo, p: 1.0, rate: [0.5, 0.5]}\n")
+    out = tmp_path / "o"
+    res = cli("synth", "--lang", "sw", "--text", str(t), "--out", str(out), "--quiet", "--augment", str(aug),
+              "--max-seconds", f"{1.5 * d:.3f}")
+    assert res.exit_code == 0
+    rejects = [json.loads(l) for l in (out / "rejects.jsonl").read_text().splitlines()]
+    assert len(rejects) == 1 and "too long after augmentation" in rejects[0]["reason"], rejects
+    assert list(read_manifest(out / "manifest.jsonl")) == []

@@ -7,6 +7,7 @@ import pytest
 
 from synthkit.manifest import read_manifest
 from synthkit.synth import regenerate
+from synthkit.text.mapping import segment_class
 
 from .conftest import ROOT, run_synthkit
 
@@ -61,7 +62,8 @@ def test_donors_k_spreads_renditions(cli, tmp_path):
     donors = json.loads(res.stdout)["donors"]
     assert len(donors) == 2
     for r in read_manifest(out / "manifest.jsonl"):
-        assert r["donor"] == donors[r["rendition"] % 2] and r["voice"] == r["donor"]
+        # donors take turns by rendition and line: rendition k of line n -> donor (n - 1 + k) mod K
+        assert r["donor"] == donors[(r["line"] - 1 + r["rendition"]) % 2] and r["voice"] == r["donor"]
     clicks = [r for r in read_manifest(out / "manifest.jsonl") if "ǀ" in r["phonemes"] or "ǃ" in r["phonemes"]]
     assert clicks and all("ǀ" not in r["donor_phonemes"] and "ǃ" not in r["donor_phonemes"] for r in clicks)
 
@@ -120,3 +122,70 @@ def test_digits_without_rule_rejected_not_dropped(cli, tmp_path):
     rejects = [json.loads(l) for l in (out / "rejects.jsonl").read_text().splitlines()]
     assert rejects[0]["line"] == 1 and "no number rule" in rejects[0]["reason"]
     assert [r["line"] for r in read_manifest(out / "manifest.jsonl")] == [2]
+
+
+def _flat(segments):
+    """Segments without stress and length marks, ejective mark as IPA (what is compared below)."""
+    return ["".join(c for c in s if c not in "ˈˌː").replace("`", "ʼ") for s in segments if s and s != "|"]
+
+
+DONORS = "de,nl,es,sw,fr"
+
+
+@pytest.fixture(scope="module")
+def english_through_donors(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("en-donors")
+    text = tmp / "en.txt"
+    text.write_text("six zero three four.\nSeven, eight; nine!\nThe quick brown fox jumps over the lazy dog.\n")
+    out = tmp / "o"
+    res = run_synthkit("synth", "--lang", "en", "--text", str(text), "--out", str(out), "--donor", DONORS,
+                       "--donors", "5", "--voices", "5", "--augment", "none", "--quiet", "--json")
+    assert res.returncode == 0, res.stderr
+    return list(read_manifest(out / "manifest.jsonl"))
+
+
+def test_donor_phonemes_are_what_espeak_ng_said(english_through_donors):
+    """Every row's donor_phonemes is the phoneme sequence espeak-ng reports when it speaks the row's
+    render_text with the row's voice (rendered again here, independently of the run)."""
+    from synthkit.tts import espeak_lib
+
+    rows = english_through_donors
+    assert len({r["donor"] for r in rows}) == 5 and len(rows) == 15
+    for r in rows:
+        voice = f"{r['voice']}+{r['variant']}" if r["variant"] else r["voice"]
+        said = espeak_lib.synthesize(r["render_text"], voice, r["rate"], r["pitch"], r["pitch_range"],
+                                     phoneme_input=True)
+        assert _flat(r["donor_phonemes"].split()) == _flat(said.phonemes), (r["donor"], r["render_text"])
+        assert len(r["donor_phonemes"].split(" | ")) == len(said.words)
+
+
+def test_german_and_dutch_donors_say_what_the_row_says(english_through_donors):
+    """English 'six' through German was spoken [zɪks] while the row said 's ˈɪ k s' (the inventory took
+    German's final-devoiced [[z]] for s); 'three' went to θj: a glide for the rhotic."""
+    for r in english_through_donors:
+        words = r["donor_phonemes"].split(" | ")
+        if r["line"] == 1:
+            assert words[0].split()[0] == "s", (r["donor"], words)
+            if r["donor"] in ("de", "nl"):  # (Dutch merges the s of 'six' with the z of 'zero': [sɪk siərʌʊ])
+                assert words[0].startswith("s ˈɪ k"), (r["donor"], words)
+            for w in words[1:3]:  # zero, three: the rhotic stays a rhotic
+                classes = [segment_class(x.strip("ˈˌː").replace("\u0329", "")) for x in w.split()]
+                assert "rhotic" in classes, (r["donor"], w)
+        # French has only its uvular ʁ for English ɹ: a rhotic, but far by features, so reported
+        far = ["ɹ"] if r["donor"] == "fr-fr" and "ɹ" in r["phonemes"].split() else []
+        assert r["unmapped"] == far, (r["donor"], r["unmapped"])
+
+
+def test_summary_respects_overrides(cli, tmp_path):
+    """An overridden segment is the user's choice: neither rows nor the run summary call it unmapped."""
+    text = tmp_path / "t.txt"
+    text.write_text("three four.\n")
+    over = tmp_path / "over.tsv"
+    over.write_text("ɹ\tj\n", encoding="utf-8")  # far by features (another class), chosen by hand
+    out = tmp_path / "o"
+    res = cli("synth", "--lang", "en", "--text", str(text), "--out", str(out), "--donor", "es", "--mapping",
+              str(over), "--augment", "none", "--quiet", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["unmapped"] == {}
+    row = next(iter(read_manifest(out / "manifest.jsonl")))
+    assert row["unmapped"] == [] and "j" in row["donor_phonemes"].split()

@@ -29,6 +29,9 @@ TRICKY = [
     ("click", "ǀ", "sw", ("t",), "nearest"),
     ("nasal vowel (donor has it)", "ɔ̃", "fr", ("ɔ̃",), "exact"),
     ("nasal vowel (donor lacks it)", "ã", "sw", ("a", "ŋ"), "decomposed"),
+    ("glottal stop (donor has it)", "ʔ", "ar", ("ʔ",), "exact"),
+    ("glottal stop (donor lacks it: left out, not k)", "ʔ", "sw", (), "omitted"),
+    ("rhotic approximant (donor has a trill)", "ɹ", "sw", ("r",), "nearest"),
 ]
 
 
@@ -36,7 +39,7 @@ TRICKY = [
 def test_tricky_segment_classes(klass, target, voice, donor, how):
     sm, lengthen = mapper_for(inventory(voice)).map(target)
     assert (sm.donor, sm.how) == (donor, how)
-    assert not lengthen
+    assert not lengthen and not sm.unmapped
     assert sm.cost == 0 if how == "exact" else 0 < sm.cost < mapping.UNMAPPED_COST
 
 
@@ -131,3 +134,61 @@ def test_far_segments_are_flagged_unmapped():
     m = Mapper(["a", "i", "u"])  # a donor with vowels only
     sm, _ = m.map("k")
     assert sm.unmapped and sm.cost > mapping.UNMAPPED_COST
+
+
+def test_feature_order_is_panphons():
+    import panphon
+
+    assert tuple(panphon.FeatureTable().names) == mapping.FEATURES
+
+
+@pytest.mark.parametrize("klass,segments", [
+    ("vowel", "a i ə ɛ ɔ̃ y"),
+    ("nasal", "m n ŋ ɲ m̩"),
+    ("rhotic", "r ɾ ɹ ɻ ʀ ɽ ʁ"),
+    ("lateral", "l ɫ ʎ ɬ"),
+    ("glide", "j w ɥ ɰ ʋ"),
+    ("sibilant", "s z ʃ ʒ ɕ ʂ t͡s t͡ʃ d͡ʒ"),
+    ("stop", "p b t d k ɡ ʔ ǃ ɓ kʼ"),
+    ("fricative", "f v θ ð x ɣ χ ħ ʕ h ɦ β"),
+])
+def test_sound_classes(klass, segments):
+    for seg in segments.split():
+        assert mapping.sound_class(mapping.vectors(seg)[0]) == klass, seg
+
+
+@pytest.mark.parametrize("target,donor_has,expected", [
+    # raw feature distance puts the glide j nearest to English ɹ (0.11 against 0.22 for r)
+    ("ɹ", ["j", "w", "r", "a"], "r"),
+    ("ɹ", ["j", "w", "ɾ", "a"], "ɾ"),
+    ("r", ["j", "l", "ɾ", "a"], "ɾ"),
+    ("s", ["θ", "ʃ", "t", "a"], "ʃ"),  # a sibilant for a sibilant, not θ
+    ("z", ["ð", "s", "a"], "s"),
+    ("θ", ["f", "s", "t"], "f"),
+])
+def test_class_aware_mapping_keeps_the_class(target, donor_has, expected):
+    sm = Mapper(donor_has).map_base(target)
+    assert sm.donor == (expected,) and not sm.unmapped
+
+
+def test_rhotic_through_real_donors():
+    """English ɹ ('three', 'four', 'zero') is rendered as a rhotic by donors that have one."""
+    for voice in ("de", "es", "sw", "nl", "it", "fr"):
+        sm, _ = mapper_for(inventory(voice)).map("ɹ")
+        assert mapping.sound_class(mapping.vectors(sm.donor[0])[0]) == "rhotic", (voice, sm)
+        assert sm.unmapped == (voice == "fr")  # French's only rhotic, uvular ʁ, is far from ɹ by features
+
+
+def test_glide_for_a_rhotic_is_reported_unmapped():
+    sm = Mapper(["j", "w", "a"]).map_base("ɹ")
+    assert sm.donor == ("j",) and sm.unmapped
+
+
+def test_override_is_never_reported_unmapped(tmp_path):
+    tsv = tmp_path / "over.tsv"
+    tsv.write_text("ǃ\tk\nɹ\tj\n", encoding="utf-8")
+    m = mapper_for(inventory("es"), tsv)
+    sm, _ = m.map("ɹ")
+    assert sm.how == "override" and sm.cost > mapping.UNMAPPED_COST and not sm.unmapped
+    ms = map_sentence([["θ", "ɹ", "ˈiː"], ["ǃ", "a"]], m, inventory("es").ipa_to_mnemonic)
+    assert ms.unmapped == []

@@ -30,10 +30,13 @@ from .engine_opts import check_engine, engine_options
 @click.option("--donor", help="Render through donor voice(s): 'auto' (best ranked), espeak-ng voices ('sw' or 'sw,it'), or coqui:MODEL (a phoneme VITS).")
 @click.option("--donors", default=1, show_default=True, type=click.IntRange(1, 50), help="With --donor auto: spread renditions over the K best donors.")
 @click.option("--mapping", type=click.Path(path_type=Path), help="Mapping overrides, TSV: target<TAB>donor segments[<TAB>voice].")
+@click.option("--exclude", default="", help="With --donor auto: leave out these languages' voices (ar,en) or voices (en-us), comma-separated.")
+@click.option("--exclude-family", default="", help="With --donor auto: leave out espeak-ng voice families (sem, gmw, roa, ...) or the family of a language (ar), comma-separated.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def synth(language, text_path, out_dir, voices, augment, noise_dir, rir_dir, workers, engine, address, seed,
-          sample_rate, g2p, max_seconds, backend, references, donor, donors, mapping, as_json, quiet):
+          sample_rate, g2p, max_seconds, backend, references, donor, donors, mapping, exclude, exclude_family,
+          as_json, quiet):
     """Make a synthetic speech corpus for a language from a text file."""
     from ..augment import load_augment
     from ..errors import SynthkitError
@@ -47,6 +50,7 @@ def synth(language, text_path, out_dir, voices, augment, noise_dir, rir_dir, wor
     config = SynthConfig(language=language, text_path=text_path, out_dir=out_dir, voices=voices, augment=aug,
                          seed=seed, sample_rate=sample_rate, workers=workers, g2p=g2p, max_seconds=max_seconds,
                          progress=not quiet, donor=donor, donors=donors, mapping=mapping, engine=engine,
+                         exclude=_codes(exclude), exclude_family=_codes(exclude_family),
                          engine_address=address, backend=backend, references=tuple(references))
     prep = prepare(config)
     click.echo(f"synthkit synth: {prep.choice.describe()}", err=True)
@@ -56,8 +60,23 @@ def synth(language, text_path, out_dir, voices, augment, noise_dir, rir_dir, wor
     if prep.donor_plan:
         chosen = ", ".join(f"{s['voice']} (cost {s['cost']:.4f}, exact {s['coverage']:.0%})" for s in prep.donor_plan.scores)
         click.echo(f"synthkit synth: rendering through donor voice(s) {chosen}", err=True)
+        if prep.donor_plan.excluded:
+            click.echo(f"synthkit synth: left out {len(prep.donor_plan.excluded)} voice(s): "
+                       f"{describe_excluded(prep.donor_plan.excluded)}", err=True)
     summary = run(prep)
     click.echo(json.dumps(summary.to_dict(), indent=2) if as_json else summary.text())
+
+
+def _codes(value: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in (value or "").split(",") if c.strip())
+
+
+def describe_excluded(excluded: dict[str, str]) -> str:
+    """``ar, he (family sem)``: the excluded voices grouped by the reason."""
+    by_reason: dict[str, list[str]] = {}
+    for voice, why in excluded.items():
+        by_reason.setdefault(why, []).append(voice)
+    return "; ".join(f"{', '.join(v)} ({why})" for why, v in by_reason.items())
 
 
 @main.command()

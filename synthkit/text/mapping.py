@@ -1,17 +1,25 @@
 """Map target-language segments onto what a donor voice can say, by articulatory features.
 
-Distance: panphon feature vectors, each feature weighted as panphon weights it; the cost of putting
-donor segment *d* for target segment *t* is ``sum(w * |t - d|) / (2 * sum(w))`` (0 = identical,
-1 = every feature opposite). Sequences are compared by edit distance over those vectors
+Distance: panphon feature vectors, each feature weighted as panphon weights it, and a broad sound class
+per segment (:func:`sound_class`: vowel, nasal, rhotic, lateral, glide, sibilant, stop, fricative). The
+cost of putting donor segment *d* for target segment *t* is ``sum(w * |t - d|) / (2 * sum(w))`` (0 =
+identical, 1 = every feature opposite), where within one class the manner features that tell its kinds
+apart (:data:`CLASS_MANNER`) count :data:`IN_CLASS_MANNER` (a trill, a tap and an approximant rhotic
+are one class), and across classes :data:`CLASS_PENALTY` is added. So a rhotic stays a rhotic: English
+ɹ goes to a donor's r or ɾ (0.15), not to j (0.21), which raw feature distance finds nearer (0.11
+against 0.22); a sibilant stays a sibilant. Sequences are compared by edit distance over those costs
 (insertion/deletion cost :data:`INDEL`).
 
 For each target segment the mapper takes the cheapest of:
 
-* the nearest single donor segment (exact matches cost 0);
+* the nearest single donor segment of the target's sound class, or of any class when the donor has
+  none of that class (exact matches cost 0): class first, then distance, so French renders English ɹ
+  with its uvular ʁ (0.33, reported as unmapped) rather than the nearer glide j;
 * a *decomposition* into a sequence, each part mapped to its nearest donor segment, when that is
   closer (plus :data:`SPLIT_PENALTY`): affricates and other tie-barred segments (t͡ʃ -> t ʃ,
   k͡p -> k p, ɡ͡b -> ɡ b), diphthongs (aɪ -> a ɪ), prenasalized stops (ᵐb -> m b), secondary
   articulations (kʷ -> k w, kʲ -> k j, kʰ -> k h, kʼ -> k ʔ), nasal vowels (ã -> a ŋ);
+* leaving it out, for a glottal stop the donor lacks (:data:`OMISSIBLE`);
 * a user override (TSV ``target<TAB>donor segments[<TAB>voice]``), which always wins.
 
 A segment whose best cost exceeds :data:`UNMAPPED_COST`, or that has no features at all, is
@@ -47,9 +55,14 @@ from ..errors import SynthkitError
 from . import ipa
 
 INDEL = 0.5
+SYLLABLE_BREAK = "."
 SPLIT_PENALTY = 0.03
 LENGTH_COST = 0.02
 UNMAPPED_COST = 0.2
+#: Segments a donor that lacks them leaves out, at this cost, rather than put another sound in their
+#: place: a glottal stop (Arabic ʔarbaʕa, Hawaiian ʻokina) heard as k or q changes the word; left out,
+#: as languages without it borrow such words, it does not.
+OMISSIBLE = {"ʔ": 0.1}
 
 TIE = "\u0361"
 _PRENASAL = {"ᵐ": "m", "ⁿ": "n", "ᵑ": "ŋ", "ᶬ": "ɱ", "ᶮ": "ɲ"}
@@ -189,7 +202,10 @@ class Seg:
         stress = "".join(c for c in d if c in ipa.STRESS)
         tone = "".join(c for c in d if c in ipa.TONE_MARKS)
         long = any(c in ipa.LENGTH_MARKS for c in d)
-        base = "".join(c for c in d if c not in ipa.STRESS and c not in ipa.TONE_MARKS and c not in ipa.LENGTH_MARKS)
+        # '.' is IPA's syllable break, not part of a sound (espeak-ng's Arabic writes a vowel after an
+        # emphatic consonant as 'i.')
+        base = "".join(c for c in d if c not in ipa.STRESS and c not in ipa.TONE_MARKS and c not in ipa.LENGTH_MARKS
+                       and c != SYLLABLE_BREAK)
         return cls(unicodedata.normalize("NFC", base), stress, tone, long)
 
 
@@ -229,11 +245,83 @@ def vectors(seg: str) -> np.ndarray | None:
 #: (n̩ is as far from l̩ as from n by panphon's weights, but differs from n in one feature only).
 TIE_BREAK = 1e-3
 
+#: panphon's features in its order (checked against panphon in the tests).
+FEATURES = ("syl", "son", "cons", "cont", "delrel", "lat", "nas", "strid", "voi", "sg", "cg", "ant", "cor",
+            "distr", "lab", "hi", "lo", "back", "round", "velaric", "tense", "long", "hitone", "hireg")
+_F = {name: i for i, name in enumerate(FEATURES)}
+#: The manner features that tell kinds of one class apart (trill, tap or approximant rhotic; fricative or
+#: affricate sibilant); syllabicity, nasality and laterality are contrasts within a class and count fully.
+CLASS_MANNER = ("son", "cons", "cont", "delrel", "strid")
+#: Added to the cost of putting a segment of one sound class for one of another (a glide for a rhotic,
+#: a stop for a sibilant): listeners hear a rhotic for a rhotic as the same sound in another accent,
+#: but a glide as another word ("three" as [θjiː]). Half the :data:`UNMAPPED_COST`: a substitute of
+#: another class is reported as unmapped unless it is otherwise close.
+CLASS_PENALTY = 0.1
+#: Within one sound class, how much the :data:`CLASS_MANNER` features count: a tap, a trill and an
+#: approximant rhotic (ɾ r ɹ), or a fricative and an affricate sibilant (s t͡s), are one class.
+IN_CLASS_MANNER = 0.5
+SOUND_CLASSES = ("vowel", "nasal", "rhotic", "lateral", "glide", "sibilant", "stop", "fricative")
+
+
+def sound_class(v: np.ndarray) -> str:
+    """The broad class of one segment's feature vector, from panphon's manner features:
+
+    * vowel: syllabic and not consonantal (a syllabic nasal or liquid keeps its consonant class);
+    * nasal; rhotic: the trills and taps (r ɾ ʀ ɽ: sonorant consonants with no delayed release
+      value), the coronal approximants (ɹ ɻ) and the voiced uvular fricative ʁ (the r of French and
+      German); lateral (l ɫ ʎ ɬ ɮ ɺ);
+    * glide: other non-consonantal continuant sonorants (j w ɥ ɰ ʋ);
+    * sibilant: strident coronals, fricatives and affricates (s z ʃ ʒ ɕ ʑ ʂ ʐ t͡s t͡ʃ d͡ʒ);
+    * stop: other non-continuants (plosives, ejectives, implosives, clicks, ʔ, p͡f);
+    * fricative: the rest (f v θ ð x ɣ χ ħ ʕ h ɦ β ç).
+    """
+    def f(name: str) -> float:
+        return v[_F[name]]
+
+    if f("syl") > 0 and f("cons") < 0:
+        return "vowel"
+    if f("nas") > 0:
+        return "nasal"
+    if f("lat") > 0:
+        return "lateral"
+    if f("son") > 0 and f("cons") > 0 and f("cont") > 0 and f("delrel") == 0:
+        return "rhotic"
+    if f("son") > 0 and f("cons") < 0 and f("cont") > 0:
+        return "rhotic" if f("cor") > 0 else "glide"
+    if f("son") < 0 and f("cont") > 0 and f("voi") > 0 and f("back") > 0 and f("hi") < 0 and f("lo") < 0:
+        return "rhotic"  # the voiced uvular fricative ʁ: French and German r
+    if f("strid") > 0 and f("cor") > 0:
+        return "sibilant"
+    if f("cont") < 0:
+        return "stop"
+    return "fricative"
+
+
+@lru_cache(maxsize=65536)
+def segment_class(seg: str) -> str | None:
+    """:func:`sound_class` of a one-segment IPA string; None for a sequence or a string without features."""
+    v = vectors(seg)
+    return sound_class(v[0]) if v is not None and len(v) == 1 else None
+
+
+@lru_cache(maxsize=4)
+def _in_class_scale(n: int) -> np.ndarray:
+    scale = np.ones(n)
+    for name in CLASS_MANNER:
+        scale[_F[name]] = IN_CLASS_MANNER
+    return scale
+
 
 def _sub(a: np.ndarray, b: np.ndarray) -> float:
+    """Cost of one segment for another (see module doc): within a sound class the :data:`CLASS_MANNER`
+    features count :data:`IN_CLASS_MANNER`; across classes every feature counts fully, plus
+    :data:`CLASS_PENALTY`."""
     w = _weights()  # panphon weighs its first len(w) features (the tone features carry no weight)
     diff = np.abs(a[: w.size] - b[: w.size])
-    return float(np.sum(w * diff) / (2 * np.sum(w)) + TIE_BREAK * np.count_nonzero(diff) / w.size)
+    same = sound_class(a) == sound_class(b)
+    weighted = float(np.sum(w * diff * (_in_class_scale(w.size) if same else 1.0)))
+    return (weighted / (2 * np.sum(w)) + (0.0 if same else CLASS_PENALTY)
+            + TIE_BREAK * np.count_nonzero(diff) / w.size)
 
 
 @lru_cache(maxsize=262144)
@@ -279,10 +367,14 @@ class SegmentMap:
     target: str  # base segment (no stress, tone or length)
     donor: tuple[str, ...]  # donor segments it is rendered as; () = dropped
     cost: float
-    how: str  # exact | nearest | decomposed | override | dropped
+    how: str  # exact | nearest | decomposed | override | omitted | dropped
 
     @property
     def unmapped(self) -> bool:
+        """No donor segment, or none within :data:`UNMAPPED_COST`; a user override and an omitted
+        segment (:data:`OMISSIBLE`) are never unmapped (their cost still counts in the ranking)."""
+        if self.how in ("override", "omitted"):
+            return False
         return not self.donor or self.cost > UNMAPPED_COST
 
 
@@ -332,11 +424,15 @@ class Mapper:
             self.overrides[target] = tuple(self._by_canon[canonical(d)] for d in donor)
 
     def _nearest(self, base: str, pool: list[str]) -> tuple[str | None, float]:
+        """The donor segment for ``base``: itself; else the nearest of its sound class when the donor
+        has one (a rhotic for a rhotic even when a glide is nearer by features); else the nearest."""
         exact = self._by_canon.get(canonical(base))
         if exact is not None:
             return exact, 0.0
+        klass = segment_class(base)
+        same = [x for x in pool if klass is not None and segment_class(x) == klass]
         best, best_cost = None, float("inf")
-        for x in pool:
+        for x in same or pool:
             c = distance(base, x)
             if c < best_cost:
                 best, best_cost = x, c
@@ -358,6 +454,9 @@ class Mapper:
             c = sum(pc for _, pc in mapped) / len(parts) + SPLIT_PENALTY
             if c < best.cost:
                 best = SegmentMap(base, tuple(m for m, _ in mapped), c, "decomposed")
+        omit = OMISSIBLE.get(base)
+        if omit is not None and omit < best.cost:
+            return SegmentMap(base, (), omit, "omitted")
         if not best.donor:
             return SegmentMap(base, (), 1.0, "dropped")
         return best
@@ -443,8 +542,10 @@ def map_sentence(words: list[list[str]], mapper: Mapper, to_mnemonic: dict[str, 
             s = Seg.parse(seg)
             sm, lengthen = mapper.map(seg)
             costs.append(sm.cost)
-            if sm.unmapped and seg not in unmapped:
-                unmapped.append(unicodedata.normalize("NFC", s.base + ("ː" if s.long else "")))
+            if sm.unmapped:
+                name = unicodedata.normalize("NFC", s.base + ("ː" if s.long else ""))
+                if name not in unmapped:
+                    unmapped.append(name)
             if not sm.donor:
                 continue
             vowel = is_vowel(s.base)
@@ -461,6 +562,31 @@ def map_sentence(words: list[list[str]], mapper: Mapper, to_mnemonic: dict[str, 
             mnem_words.append("".join(mw))
     cost = float(np.mean(costs)) if costs else 0.0
     return MappedSentence(donor_words, mnem_words, cost, unmapped)
+
+
+def as_rendered(planned: list[list[str]], reported: tuple[str, ...] | list[str]) -> list[list[str]]:
+    """What a donor voice said, in ``donor_phonemes`` form, from the phonemes its backend reported
+    (words separated by :data:`synthkit.text.ipa.WORD_SEP`): the reported segments are the truth
+    (espeak-ng's rules still act on phoneme input: German devoices a final obstruent, unstressed
+    vowels reduce in Russian or Catalan), normalized to NFC, with espeak-ng's ejective mark ```` ` ````
+    written ``ʼ``. espeak-ng does not report its lengthen mark, so where a word's reported segments line
+    up one to one with the planned ones, a planned ``ː`` missing from the report is kept."""
+    words: list[list[str]] = [[]]
+    for p in reported:
+        if p == ipa.WORD_SEP:
+            words.append([])
+        elif p:
+            seg = unicodedata.normalize("NFC", p[:-1] + "ʼ" if p.endswith("`") else p)
+            words[-1].append(seg)
+    words = [w for w in words if w]
+    if len(words) != len(planned):
+        return words
+    out = []
+    for said, plan in zip(words, planned):
+        if len(said) == len(plan):
+            said = [s + "ː" if q.endswith("ː") and not s.endswith("ː") else s for s, q in zip(said, plan)]
+        out.append(said)
+    return out
 
 
 def ipa_to_mnemonic_mark(mark: str) -> str:

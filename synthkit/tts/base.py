@@ -60,7 +60,7 @@ class Voice:
 class Audio:
     samples: np.ndarray  # float32 mono
     sample_rate: int
-    phonemes: tuple[str, ...] = ()  # what the backend reports it spoke (IPA), when it can tell
+    phonemes: tuple[str, ...] = ()  # what the backend reports it spoke (IPA; words split by "|"), when it can tell
 
 
 class Synthesizer(Protocol):

@@ -83,7 +83,21 @@ class EspeakSynthesizer:
             text, voice.name, rate=p.get("rate", 175), pitch=p.get("pitch", 50),
             pitch_range=p.get("pitch_range", 50), phoneme_input=phoneme_input, seed=0,
         )
-        return Audio(int16_to_float(r.samples), r.sample_rate, tuple(x for x in r.phonemes if x))
+        return Audio(int16_to_float(r.samples), r.sample_rate, reported_phonemes(r))
+
+
+def reported_phonemes(r: espeak_lib.Rendering) -> tuple[str, ...]:
+    """The IPA phonemes espeak-ng reported, words separated by :data:`synthkit.text.ipa.WORD_SEP`."""
+    from ..text.ipa import WORD_SEP
+
+    if not r.words:
+        return tuple(x for x in r.phonemes if x)
+    out: list[str] = []
+    for w in r.words:
+        if out:
+            out.append(WORD_SEP)
+        out.extend(w)
+    return tuple(out)
 
 
 # --- the backend interface (synthkit.tts.base) ----------------------------------------------------

@@ -174,6 +174,8 @@ class Rendering:
     samples: np.ndarray  # int16, mono
     sample_rate: int
     phonemes: tuple[str, ...]  # IPA phonemes espeak-ng reported while speaking; "" marks a pause/word end
+    #: the same phonemes grouped by the words espeak-ng reported (word events), pauses left out
+    words: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,7 @@ class _Session:
         self.lib = lib
         self._chunks: list[bytes] = []
         self._phonemes: list[str] = []
+        self._events: list[tuple[int, int, str]] = []  # (sample, 0 word | 1 phoneme, IPA)
         self._cb = _Callback(self._on_audio)
         lib.espeak_SetSynthCallback(self._cb)
         lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
@@ -204,7 +207,11 @@ class _Session:
         i = 0
         while events[i].type != _EVENT_LIST_TERMINATED:
             if events[i].type == _EVENT_PHONEME:
-                self._phonemes.append(events[i].id.decode("utf-8", errors="replace"))
+                ph = events[i].id.decode("utf-8", errors="replace")
+                self._phonemes.append(ph)
+                self._events.append((events[i].sample, 1, ph))
+            elif events[i].type == _EVENT_WORD:
+                self._events.append((events[i].sample, 0, ""))
             i += 1
         return 0
 
@@ -227,6 +234,7 @@ class _Session:
         """The rest of a render (after :meth:`begin`): prosody, then the text."""
         self._chunks.clear()
         self._phonemes.clear()
+        self._events.clear()
         for param, value in ((_PARAM_RATE, rate), (_PARAM_PITCH, pitch), (_PARAM_RANGE, pitch_range)):
             self.lib.espeak_SetParameter(param, int(value), 0)
         data = text.encode("utf-8") + b"\0"
@@ -236,7 +244,20 @@ class _Session:
             raise RuntimeError(f"espeak_Synth failed with code {err}")
         self.lib.espeak_Synchronize()
         samples = np.frombuffer(b"".join(self._chunks), dtype=np.int16).copy()
-        return Rendering(samples, ESPEAK_SAMPLE_RATE, tuple(self._phonemes))
+        return Rendering(samples, ESPEAK_SAMPLE_RATE, tuple(self._phonemes), self._words())
+
+    def _words(self) -> tuple[tuple[str, ...], ...]:
+        """Phoneme events grouped by word: a word event carries the sample where its word starts, at or
+        before its first phoneme and after the previous word's last (ties: the word event first)."""
+        words: list[list[str]] = []
+        for _sample, kind, ph in sorted(self._events, key=lambda e: (e[0], e[1])):
+            if kind == 0:
+                words.append([])
+            elif ph:
+                if not words:
+                    words.append([])
+                words[-1].append(ph)
+        return tuple(tuple(w) for w in words if w)
 
     def text_to_phonemes(self, text: str, voice: str, ipa: bool = True, separator: str | None = None) -> list[str]:
         """espeak-ng's phonemes for ``text``, one string per clause. ``ipa=False`` gives espeak-ng's

@@ -3,8 +3,10 @@
 * The phoneme tables come from espeak-ng's compiled ``phontab`` (the tables, their inheritance and
   every phoneme mnemonic with its type). A voice uses the table named by its voice file (``phonemes``
   line, else its language); a table inherits its parent's phonemes and overrides them by code.
-* The IPA of each mnemonic comes from espeak-ng speaking it: ``[[m]]`` is rendered with IPA phoneme
-  events on and the IPA it reports is recorded. That is the table between mnemonics and IPA.
+* The IPA of each mnemonic comes from espeak-ng speaking it with IPA phoneme events on: a vowel alone
+  (``[[m]]``), a consonant as the onset of a syllable (``[[m'a]]``), since alone or in a coda it is
+  what the language's final-position rules make of it (German ``[[z]]`` is spoken [s]). That is the
+  table between mnemonics and IPA (:func:`probe_ipa`).
 * Every voice inherits espeak-ng's shared base tables, so what a voice *can* render says little about
   what it renders *well*. A voice's inventory is therefore what its language uses: the phonemes its
   own tables define (*native*), plus the phonemes espeak-ng's rules for that language produce from a
@@ -41,7 +43,7 @@ LENGTHEN = ":"
 STRESS_MNEMONICS = {"ˈ": "'", "ˌ": ","}
 #: Families of constructed or fictional languages, left out of automatic donor choice.
 CONSTRUCTED_FAMILY = "art"
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,31 @@ def _well_formed(ipa: str) -> bool:
     return vectors(ipa) is not None
 
 
+#: The syllable a consonant is probed in: ``[[C'a]]``, an onset before a stressed vowel. A consonant said
+#: alone, or in a coda, is what a language's final-position rules make of it (German and Dutch devoice a
+#: final obstruent: ``[[z]]`` is spoken [s], ``[[za]]`` [za]); between vowels some voices lenite it
+#: (Spanish ``[['aba]]`` is [aβa], American English ``[['ata]]`` [aɾa]). The onset is where espeak-ng's
+#: tables say what the phoneme is.
+PROBE_VOWEL = "a"
+
+
+def _said(session, text: str, identifier: str) -> tuple[str, ...]:
+    r = session.synthesize(text, identifier, 175, 50, 50, True, 0)
+    return tuple(p for p in r.phonemes if p)
+
+
+def probe_ipa(session, mnemonic: str, sound_type: int, identifier: str, vowel_events: tuple[str, ...]) -> str:
+    """The IPA espeak-ng reports for one phoneme mnemonic of a voice: a vowel said alone, a consonant
+    as the onset of ``[[C'a]]`` (see :data:`PROBE_VOWEL`); alone when the syllable does not end in the
+    probe vowel as it is said by itself (the consonant changed it)."""
+    if sound_type != 2 and vowel_events:
+        events = _said(session, f"[[{mnemonic}'{PROBE_VOWEL}]]", identifier)
+        n = len(vowel_events)
+        if len(events) > n and events[-n:] == vowel_events:
+            return _clean_ipa(events[:-n])
+    return _clean_ipa(_said(session, f"[[{mnemonic}]]", identifier))
+
+
 def derive_inventory(session, voice: str, name: str, identifier: str) -> Inventory:
     """Ask espeak-ng (an open :func:`espeak_lib.session`) for the IPA of every phoneme of a voice."""
     table = table_name_for(identifier)
@@ -188,9 +215,9 @@ def derive_inventory(session, voice: str, name: str, identifier: str) -> Invento
     m_to_ipa: dict[str, str] = {}
     native: set[str] = set()
     kinds: dict[str, str] = {}
+    vowel_events = _said(session, f"[['{PROBE_VOWEL}]]", identifier)
     for _order, _code, m, typ, src in entries:
-        r = session.synthesize(f"[[{m}]]", identifier, 175, 50, 50, True, 0)
-        ipa = _clean_ipa(tuple(p for p in r.phonemes if p))
+        ipa = probe_ipa(session, m, typ, identifier, vowel_events)
         if ipa.endswith("`") and typ in (4, 5):  # stops with no IPA given: espeak-ng's ejectives (am, om, qu, ti)
             ipa = ipa[:-1] + "ʼ"
         if not _well_formed(ipa):
