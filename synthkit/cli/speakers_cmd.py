@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -29,7 +30,7 @@ def diversity(manifest, embedder, per_speaker, threads, as_json, quiet):
 
     if not manifest.is_file():
         raise SynthkitError(f"manifest not found: {manifest}")
-    if not quiet:
+    if not quiet and sys.stderr.isatty():  # a status line for people; a log or a pipe gets only errors
         click.echo(f"synthkit diversity: loading the speaker embedder ({embedder})", err=True)
     emb = load_speaker_embedder(embedder, threads)
     result = speaker_diversity(read_manifest(manifest, errors="yield"), manifest_dir(manifest), emb, per_speaker,
