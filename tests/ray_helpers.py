@@ -20,3 +20,8 @@ def fail_on_7(x: int) -> int:
     if x == 7:
         raise ValueError("seven")
     return x
+
+
+def niceness(x: int) -> int:
+    """This worker's niceness (0: the machine's normal priority)."""
+    return os.getpriority(os.PRIO_PROCESS, 0)

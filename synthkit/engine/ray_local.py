@@ -81,7 +81,8 @@ class LocalRayCluster:
                "--ray-client-server-port", str(free_port()), "--dashboard-agent-listen-port", str(free_port()),
                "--num-cpus", str(self.num_cpus), "--include-dashboard=false", "--disable-usage-stats",
                "--temp-dir", str(self.temp), "--object-store-memory", str(OBJECT_STORE_BYTES)]
-        env = dict(os.environ, OMP_NUM_THREADS="1", **self.extra_env)
+        # workers at the machine's normal priority, not Ray's default niceness 15 (see engine.ray.connect)
+        env = dict(os.environ, OMP_NUM_THREADS="1", RAY_worker_niceness="0", **self.extra_env)
         # ray start's output goes to a file, never a pipe: with --block, a write to a closed pipe would
         # end `ray start` and, with it, the whole cluster
         self.log_path = self.temp / "ray-start.log"
