@@ -51,3 +51,15 @@ def cli():
         return runner.invoke(main, list(args), catch_exceptions=False)
 
     return invoke
+
+
+def assert_same_corpus(a: Path, b: Path) -> int:
+    """Folders ``a`` and ``b`` hold the same corpus: the same manifest bytes and, for every row, the same
+    audio bytes. Returns the number of rows."""
+    from synthkit.manifest import read_manifest
+
+    assert (a / "manifest.jsonl").read_bytes() == (b / "manifest.jsonl").read_bytes()
+    rows = list(read_manifest(a / "manifest.jsonl"))
+    for r in rows:
+        assert (a / r.audio_filepath).read_bytes() == (b / r.audio_filepath).read_bytes(), r.id
+    return len(rows)

@@ -19,6 +19,8 @@ from synthkit.manifest import read_manifest
 from synthkit.synth import regenerate
 from synthkit.text.ipa import split_words
 
+from .conftest import assert_same_corpus
+
 EN_LINES = ["The birch canoe slid on the smooth planks.", "It is easy to tell the depth of a well."]
 SW_LINES = ["Habari ya asubuhi, rafiki yangu.", "Watoto wanacheza mpira uwanjani."]
 PIPER, KOKORO = "piper:en_US-joe-medium", "kokoro:jm_kumo"
@@ -246,10 +248,7 @@ def test_worker_count_does_not_change_the_output(cli, tmp_path):
                       "--voices", "2", "--workers", w, "--quiet")
             assert res.exit_code == 0, res.output
             outs.append(out)
-        a, b = (o / "manifest.jsonl" for o in outs)
-        assert a.read_text() == b.read_text()
-        for r in read_manifest(a):
-            assert (outs[0] / r.audio_filepath).read_bytes() == (outs[1] / r.audio_filepath).read_bytes()
+        assert assert_same_corpus(*outs) > 0
 
 
 def test_voice_folders_work_like_the_bundled_voices(cli, tmp_path):

@@ -6,7 +6,7 @@ the reload-per-clip mechanism of earlier versions makes (SYNTHKIT_ESPEAK_RELOAD=
 from synthkit.manifest import read_manifest
 from synthkit.tts import espeak_lib
 
-from .conftest import SW_TEXT, run_synthkit
+from .conftest import SW_TEXT, assert_same_corpus, run_synthkit
 
 OTHERS = SW_TEXT.read_text(encoding="utf-8").splitlines()[20:28]
 TARGET = "Shule yetu ina wanafunzi 450 na walimu 18."  # line 5 in every text below
@@ -54,9 +54,4 @@ def test_restore_writes_what_a_fresh_library_per_clip_writes(tmp_path, monkeypat
         res = run_synthkit("synth", "--lang", "sw", "--text", str(text), "--out", str(out), "--voices", "2",
                            "--workers", "2", "--quiet")
         assert res.returncode == 0, res.stderr
-    a, b = (outs[m] / "manifest.jsonl" for m in ("restore", "reload"))
-    assert a.read_bytes() == b.read_bytes()
-    rows = list(read_manifest(a))
-    assert len(rows) == 20
-    for r in rows:
-        assert (outs["restore"] / r.audio_filepath).read_bytes() == (outs["reload"] / r.audio_filepath).read_bytes()
+    assert assert_same_corpus(outs["restore"], outs["reload"]) == 20
