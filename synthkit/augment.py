@@ -1,4 +1,4 @@
-"""Augmentation with audiomentations: named presets and a YAML form; every sampled value recorded.
+"""Augmentation: named presets and a YAML form; every sampled value recorded.
 
 A chain is a list of transforms, each applied with probability ``p``. For each clip the chain is
 seeded from (run seed, clip id), and the row records, for every transform in order, whether it was
@@ -12,7 +12,7 @@ YAML form (all keys optional except ``transforms`` or ``preset``)::
     rir_dir: ../shared/data/rir
     transforms:              # ...or list your own (replaces the preset's list)
       - {type: noise, p: 0.8, snr_db: [5, 20], dir: ../shared/data/noise}
-      - {type: reverb, p: 0.5}             # no dir: simulated rooms (pyroomacoustics)
+      - {type: reverb, p: 0.5}             # no dir: simulated rooms
       - {type: band_limit, p: 0.3, cutoff_hz: [2000, 7000]}
       - {type: mp3, p: 0.3, bitrate_kbps: [16, 64]}
       - {type: gain, p: 0.5, gain_db: [-9, 0]}
@@ -26,6 +26,12 @@ bit-rate range), ``gain``, ``pitch_shift`` (pitch and formants moved together by
 semitones, duration kept: another size of larynx and vocal tract — more speakers than a synthesizer's
 voices; signalsmith-stretch) and ``tempo`` (speaking rate times ``rate``, pitch kept; the clip's
 length changes).
+
+Implementations: coloured noise, simulated rooms and gain are synthkit's own, in NumPy
+(:mod:`synthkit.transforms`: the default preset imports neither audiomentations nor pyroomacoustics,
+whose SciPy imports cost ~0.6 CPU s per worker); noise and impulse-response files, band limit, MP3,
+pitch and tempo are audiomentations'. Rows of earlier versions that name audiomentations'
+``AddColorNoise`` / ``Gain`` or the pyroomacoustics ``SimulatedRoom`` replay with those (:data:`LEGACY`).
 """
 
 from __future__ import annotations
@@ -189,13 +195,32 @@ def cached_material(path: str, sr: int) -> str:
     return str(out)
 
 
-def _build(t: dict[str, Any]) -> Any:
+#: Transforms that earlier versions recorded for what synthkit's own transforms (synthkit.transforms)
+#: do now: rows naming them are replayed with them (audiomentations / pyroomacoustics).
+LEGACY = ("AddColorNoise", "SimulatedRoom", "Gain")
+
+
+def _build(t: dict[str, Any], recorded: str | None = None) -> Any:
+    """The transform for ``t``; ``recorded``: the class name a row recorded (replay), which picks the
+    implementation that made it."""
+    from . import transforms as own
+
+    p = t["p"]
+    kind = t["type"]
+    if recorded in own.OWN or (recorded is None and not t.get("dir") and kind in ("noise", "reverb", "gain")):
+        if kind == "noise":
+            lo, hi = t.get("snr_db", [10, 30])
+            return own.ColoredNoise(min_snr_db=lo, max_snr_db=hi, p=p)
+        if kind == "reverb":
+            lo, hi = t.get("rt60", [0.15, 0.6])
+            return own.ShoeboxRoom(min_rt60=lo, max_rt60=hi, p=p)
+        if kind == "gain":
+            lo, hi = t.get("gain_db", [-6, 0])
+            return own.GainDb(min_gain_db=lo, max_gain_db=hi, p=p)
     try:
         import audiomentations as A
     except ImportError:
         raise missing_extra("audiomentations", "core", "Augmentation") from None
-    p = t["p"]
-    kind = t["type"]
     if kind == "noise":
         lo, hi = t.get("snr_db", [10, 30])
         if t.get("dir"):
@@ -302,9 +327,10 @@ class Augmenter:
     transform's draws never shift another's. Material files (noise, IRs) are read from resampled
     copies (:func:`cached_material`); rows record the original file path."""
 
-    def __init__(self, config: AugmentConfig) -> None:
+    def __init__(self, config: AugmentConfig, recorded: list[str | None] | None = None) -> None:
         self.config = config
-        self._chain = [(t["type"], _build(t)) for t in config.transforms]
+        recorded = recorded or [None] * len(config.transforms)
+        self._chain = [(t["type"], _build(t, r)) for t, r in zip(config.transforms, recorded)]
         self._sr: int | None = None
         self._to_cache: dict[str, str] = {}
         self._to_orig: dict[str, str] = {}
@@ -316,7 +342,7 @@ class Augmenter:
     def from_records(cls, records: list[dict[str, Any]]) -> Augmenter:
         """A chain that can :meth:`replay` ``records`` without the run's augment config: each record
         names its transform class, and material files are taken from the recorded paths."""
-        specs = []
+        specs, names = [], []
         for rec in records:
             kind = rec.get("type")
             if kind not in _KEYS:
@@ -330,7 +356,8 @@ class Augmenter:
                 else:
                     spec["dir"] = str(Path(path).parent)
             specs.append(spec)
-        aug = cls(AugmentConfig("replay", tuple(specs)))
+            names.append(rec.get("transform") if spec["type"] == kind else None)
+        aug = cls(AugmentConfig("replay", tuple(specs)), names)
         aug._chain = [(rec.get("type"), t) for rec, (_, t) in zip(records, aug._chain)]
         return aug
 

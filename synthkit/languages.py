@@ -84,15 +84,38 @@ def epitran_codes() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in d.glob("*.csv") if p.stem.count("-") >= 1 and len(p.stem.split("-")[0]) == 3))
 
 
+@lru_cache(maxsize=1)
+def _iso_table() -> dict[str, tuple[str, str | None, str]]:
+    """ISO 639-1 and 639-3 code -> (639-3, 639-1, name), from pycountry's ISO 639-3 database read
+    directly (a plain JSON read; pycountry's own loader builds an object per language, about 4x slower
+    and on the path of every command that names a language)."""
+    import json
+
+    from .checks import module_dir
+
+    root = module_dir("pycountry")
+    path = root / "databases" / "iso639-3.json" if root else None
+    if path is None or not path.is_file():
+        import pycountry  # its database moved: let pycountry find it
+
+        entries = [{"alpha_3": x.alpha_3, "alpha_2": getattr(x, "alpha_2", None), "name": x.name}
+                   for x in pycountry.languages]
+    else:
+        with open(path, encoding="utf-8") as f:
+            entries = json.load(f)["639-3"]
+    table: dict[str, tuple[str, str | None, str]] = {}
+    for e in entries:
+        info = (e["alpha_3"], e.get("alpha_2"), e["name"])
+        table[e["alpha_3"].lower()] = info
+        if e.get("alpha_2"):
+            table[e["alpha_2"].lower()] = info
+    return table
+
+
 def _iso(code: str) -> tuple[str, str | None, str] | None:
     """(639-3, 639-1, name) for an ISO code, or None."""
-    import pycountry
-
     c = code.lower()
-    lang = pycountry.languages.get(alpha_2=c) if len(c) == 2 else pycountry.languages.get(alpha_3=c)
-    if lang is None:
-        return None
-    return lang.alpha_3, getattr(lang, "alpha_2", None), lang.name
+    return _iso_table().get(c) if len(c) in (2, 3) else None
 
 
 def _primary(code: str) -> str:

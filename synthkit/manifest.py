@@ -193,7 +193,10 @@ def _jsonable(v: Any) -> Any:
 def dumps_row(row: Utterance | BadRow | Mapping[str, Any]) -> str:
     """One JSON line (no newline). NaN/inf become null; NumPy scalars become Python numbers."""
     d = row.to_dict() if isinstance(row, (Utterance, BadRow)) else row
-    return json.dumps(_jsonable(d), ensure_ascii=False, allow_nan=False)
+    try:  # plain Python values (what synth's rows hold): no conversion pass
+        return json.dumps(d, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):  # NumPy values, NaN/inf, paths, ...
+        return json.dumps(_jsonable(d), ensure_ascii=False, allow_nan=False)
 
 
 class ManifestWriter:

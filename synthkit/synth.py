@@ -466,13 +466,14 @@ def _render(row: Utterance, synth: Synthesizer, max_seconds: float | None = None
     ``donor_phonemes`` set to what the donor voice reports it said (when the backend reports it)."""
     voice = backends.voice_from_row(row.fields)
     render_text = row.get("render_text") or row.text
-    audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")))
+    donor = row.get("donor_phonemes") is not None
+    audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")), report_phonemes=donor)
     if audio.samples.size == 0:
         raise Rejected("the synthesizer produced no audio")
     seconds = audio.samples.size / audio.sample_rate
     if max_seconds is not None and seconds > max_seconds:
         raise Rejected(f"too long for one clip: {seconds:.1f} s > {max_seconds:g} s")
-    if row.get("donor_phonemes") is not None and audio.phonemes:  # what the donor voice reports it said
+    if donor and audio.phonemes:  # what the donor voice reports it said
         said = mapping.as_rendered(ipa.split_words(row["donor_phonemes"]), audio.phonemes)
         row = row.with_fields(donor_phonemes=ipa.join_words(said))
     return resample(audio.samples, audio.sample_rate, int(row["sample_rate"])), row
@@ -685,8 +686,10 @@ def _map(prep: Prepared, jobs: Iterator[Job], todo: int):
 
     cfg = prep.config
     chunk = max(1, min(MAX_CHUNK, todo // (8 * cfg.workers)))  # small enough to keep every worker busy
+    # forked where safe: the workers need what the driver has already imported, and their espeak-ng
+    # copies are per process (synthkit.tts.espeak_lib), so nothing of the driver's leaks into a clip
     return map_ordered(_process, jobs, cfg.workers, _init_worker, (prep,), engine=cfg.engine,
-                       address=cfg.engine_address, chunksize=chunk)
+                       address=cfg.engine_address, chunksize=chunk, start="fork")
 
 
 def _iter_rows(path: Path) -> Iterator[Utterance]:
@@ -700,6 +703,9 @@ def _iter_rows(path: Path) -> Iterator[Utterance]:
 def _progress(total: int, enabled: bool):
     from tqdm import tqdm
 
+    # no monitor thread (tqdm starts one even for a disabled bar): with a thread running, the
+    # workers could not be forked (synthkit.engine.local.fork_is_safe)
+    tqdm.monitor_interval = 0
     return tqdm(total=total, unit="sent", file=sys.stderr, disable=not enabled or None, leave=False,
                 desc="synth")
 

@@ -33,7 +33,7 @@ def test_simulated_rooms_and_coloured_noise_replay():
         y, records = aug.apply(x, 16000, seed)
         assert np.array_equal(Augmenter.from_records(records).replay(x, 16000, seed, records), y)
     kinds = {r["transform"] for r in records}
-    assert {"AddColorNoise", "SimulatedRoom"} <= kinds
+    assert {"ColoredNoise", "ShoeboxRoom"} <= kinds
 
 
 def test_none_preset_is_identity():

@@ -245,3 +245,16 @@ def test_a_killed_worker_leaves_no_library_copy_behind(tmp_path, reload):
         proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL
     assert list(tmp.iterdir()) == []
+
+
+def test_renders_without_phoneme_events_have_the_same_samples():
+    """synth skips gathering espeak-ng's phoneme events when a row does not need them (no donor); the
+    samples are the same, restored or fresh."""
+    for text, voice, rate, pitch, prange, ph in CASES:
+        kw = dict(rate=rate, pitch=pitch, pitch_range=prange, phoneme_input=ph)
+        with_events = espeak_lib.synthesize(text, voice, **kw)
+        without = espeak_lib.synthesize(text, voice, events=False, **kw)
+        fresh = espeak_lib.synthesize(text, voice, fresh=True, events=False, **kw)
+        assert with_events.phonemes and without.phonemes == () and without.words == ()
+        assert np.array_equal(with_events.samples, without.samples)
+        assert np.array_equal(with_events.samples, fresh.samples)

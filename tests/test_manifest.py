@@ -84,3 +84,20 @@ def test_with_fields_is_a_copy():
     v = u.with_fields(text="new", speaker=None, extra=2)
     assert u.text == "text 0" and u.get("speaker") == "s"
     assert v.text == "new" and "speaker" not in v and v["extra"] == 2
+
+
+def test_dumps_row_plain_and_converted_values_give_the_same_line():
+    """dumps_row serializes plain rows directly and converts the rest (NumPy values, NaN, paths); both
+    paths write what the converting path alone wrote."""
+    import numpy as np
+    from pathlib import Path
+
+    from synthkit.manifest import _jsonable, dumps_row
+
+    plain = {"id": "a", "text": "Ḿbaʼa ŋ", "duration": 1.25, "n": 3, "ok": True, "none": None,
+             "augment": [{"type": "gain", "should_apply": True, "gain_db": -3.5}], "tags": ("x", "y")}
+    mixed = {**plain, "f32": np.float32(0.5), "f64": np.float64(2.0), "i": np.int64(7), "b": np.bool_(False),
+             "nan": float("nan"), "inf": np.float64("inf"), "arr": np.arange(3), "path": Path("wavs/a.wav")}
+    for d in (plain, mixed):
+        assert dumps_row(d) == json.dumps(_jsonable(d), ensure_ascii=False, allow_nan=False)
+    assert json.loads(dumps_row(mixed))["nan"] is None and json.loads(dumps_row(mixed))["i"] == 7

@@ -3,6 +3,8 @@ a pristine espeak-ng state (restored, not reloaded; see synthkit.tts.espeak_stat
 made first, last, alone or between others, by 1 or 2 workers, has the same bytes — the same bytes as
 the reload-per-clip mechanism of earlier versions makes (SYNTHKIT_ESPEAK_RELOAD=1)."""
 
+import subprocess
+
 from synthkit.manifest import read_manifest
 from synthkit.tts import espeak_lib
 
@@ -55,3 +57,30 @@ def test_restore_writes_what_a_fresh_library_per_clip_writes(tmp_path, monkeypat
                            "--workers", "2", "--quiet")
         assert res.returncode == 0, res.stderr
     assert assert_same_corpus(outs["restore"], outs["reload"]) == 20
+
+
+def test_forked_and_spawned_workers_write_the_same_corpus(tmp_path):
+    """Local synth workers are forked from the driver where that is safe (no thread, no library with
+    thread pools loaded) and spawned otherwise; either way the corpus is byte for byte the same."""
+    import sys
+
+    from .conftest import ROOT
+
+    probe = ("import sys, types, synthkit.synth, synthkit.engine.local as L\n"
+             "print(L.start_method('fork'), L.start_method('spawn'))\n"
+             "sys.modules['torch'] = types.ModuleType('torch')\n"
+             "print(L.start_method('fork'))\n")
+    res = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["fork", "spawn", "spawn"]
+    text = SW_TEXT.parent.parent / "smoke" / "sw.txt"
+    args = ["synth", "--lang", "sw", "--text", str(text), "--voices", "2", "--workers", "2", "--quiet"]
+    res = run_synthkit(*args, "--out", str(tmp_path / "fork"))
+    assert res.returncode == 0, res.stderr
+    # a stand-in for a thread-pool library in the driver makes the engine spawn its workers
+    spawn = ("import sys, types; sys.modules['jax'] = types.ModuleType('jax')\n"
+             "from synthkit.cli import main; main()\n")
+    res = subprocess.run([sys.executable, "-c", spawn, *args, "--out", str(tmp_path / "spawn")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    assert assert_same_corpus(tmp_path / "fork", tmp_path / "spawn") == 20

@@ -30,16 +30,19 @@ def map_ordered(
     engine: str = "local",
     address: str | None = None,
     chunksize: int = 1,
+    start: str = "spawn",
 ) -> Iterator[R]:
     """``fn`` over ``items`` on ``engine`` with ``workers`` parallel workers, results in input order.
 
     ``initializer(*initargs)`` runs once in each worker before its first item (build models there).
     ``fn``, ``initializer`` and items must be picklable (module-level functions, plain data).
-    ``chunksize``: items sent to a local worker at a time (Ray sends shards of its own size)."""
+    ``chunksize``: items sent to a local worker at a time (Ray sends shards of its own size).
+    ``start``: how local workers start, ``spawn`` or ``fork`` (where safe; see
+    :func:`synthkit.engine.local.start_method`)."""
     if engine == "local":
         from .local import map_ordered as local_map
 
-        return local_map(fn, items, workers, initializer, initargs, chunksize)
+        return local_map(fn, items, workers, initializer, initargs, chunksize, start)
     if engine == "ray":
         from .ray import map_ordered as ray_map
 

@@ -57,6 +57,7 @@ from ..config import as_probability, as_range, check_keys, load_yaml
 from ..errors import SynthkitError
 from ..manifest import _jsonable
 from ..rng import derive_seed
+from ..transforms import coloured_noise as _coloured_noise
 
 #: Peak a degraded clip is scaled down to if a step pushed it past full scale.
 LIMIT_PEAK = 0.99
@@ -310,22 +311,6 @@ def _sample_noise(step, rng, x, sr, mat):
         if q["color"] == "shaped":
             q["shape_db"] = [float(g) for g in rng.uniform(-SHAPE_DB, SHAPE_DB, SHAPE_POINTS)]
     return q
-
-
-def _coloured_noise(n: int, exponent: float, seed: int, shape_db: list[float] | None = None,
-                    sr: int = 16000) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    spec = np.fft.rfft(rng.standard_normal(n))
-    f = np.fft.rfftfreq(n)
-    f[0] = f[1] if n > 1 else 1.0
-    spec = spec / f ** (exponent / 2)
-    if shape_db:
-        hz = np.fft.rfftfreq(n, 1 / sr)
-        points = np.geomspace(50.0, sr / 2, len(shape_db))
-        env_db = np.interp(np.log(np.maximum(hz, 50.0)), np.log(points), shape_db)
-        spec = spec * 10 ** (env_db / 20)
-    y = np.fft.irfft(spec, n)
-    return (y / (np.std(y) + 1e-12)).astype(np.float32)
 
 
 def _looped(src: np.ndarray, offset: int, n: int) -> np.ndarray:

@@ -66,8 +66,10 @@ class Audio:
 class Synthesizer(Protocol):
     backend: str
 
-    def render(self, text: str, voice: Voice, phoneme_input: bool = False) -> Audio:
-        """Render ``text`` (or backend phoneme notation with ``phoneme_input``) with ``voice``."""
+    def render(self, text: str, voice: Voice, phoneme_input: bool = False, report_phonemes: bool = True) -> Audio:
+        """Render ``text`` (or backend phoneme notation with ``phoneme_input``) with ``voice``.
+        ``report_phonemes=False``: the caller does not need ``Audio.phonemes`` (a backend that
+        collects them while rendering may skip that; the audio is the same)."""
 
 
 class RenderPlan(Protocol):

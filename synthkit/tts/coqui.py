@@ -595,7 +595,7 @@ class CoquiSynthesizer:
         self._base_length_scale = float(getattr(self.model, "length_scale", 1.0) or 1.0)
         self._conditioning: dict[str, Any] = {}
 
-    def render(self, text: str, voice: Voice, phoneme_input: bool = False) -> Audio:
+    def render(self, text: str, voice: Voice, phoneme_input: bool = False, report_phonemes: bool = True) -> Audio:
         import numpy as np
         import torch
 

@@ -77,13 +77,13 @@ class EspeakSynthesizer:
     backend = BACKEND
     sample_rate = espeak_lib.ESPEAK_SAMPLE_RATE
 
-    def render(self, text: str, voice: Voice, phoneme_input: bool = False) -> Audio:
+    def render(self, text: str, voice: Voice, phoneme_input: bool = False, report_phonemes: bool = True) -> Audio:
         p = voice.params
         r = espeak_lib.synthesize(
             text, voice.name, rate=p.get("rate", 175), pitch=p.get("pitch", 50),
-            pitch_range=p.get("pitch_range", 50), phoneme_input=phoneme_input, seed=0,
+            pitch_range=p.get("pitch_range", 50), phoneme_input=phoneme_input, seed=0, events=report_phonemes,
         )
-        return Audio(int16_to_float(r.samples), r.sample_rate, reported_phonemes(r))
+        return Audio(int16_to_float(r.samples), r.sample_rate, reported_phonemes(r) if report_phonemes else ())
 
 
 def reported_phonemes(r: espeak_lib.Rendering) -> tuple[str, ...]:

@@ -195,6 +195,7 @@ class _Session:
         self._chunks: list[bytes] = []
         self._phonemes: list[str] = []
         self._events: list[tuple[int, int, str]] = []  # (sample, 0 word | 1 phoneme, IPA)
+        self._collect = True  # gather phoneme and word events (see speak)
         self._cb = _Callback(self._on_audio)
         lib.espeak_SetSynthCallback(self._cb)
         lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
@@ -204,6 +205,8 @@ class _Session:
     def _on_audio(self, wav, n, events) -> int:  # called by espeak-ng from inside espeak_Synth
         if n > 0:
             self._chunks.append(ctypes.string_at(wav, n * 2))
+        if not self._collect:
+            return 0
         i = 0
         while events[i].type != _EVENT_LIST_TERMINATED:
             if events[i].type == _EVENT_PHONEME:
@@ -220,18 +223,23 @@ class _Session:
             raise ValueError(f"espeak-ng has no voice {name!r}")
 
     def synthesize(
-        self, text: str, voice: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool, seed: int
+        self, text: str, voice: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool, seed: int,
+        events: bool = True,
     ) -> Rendering:
         self.begin(voice, seed)
-        return self.speak(text, rate, pitch, pitch_range, phoneme_input)
+        return self.speak(text, rate, pitch, pitch_range, phoneme_input, events)
 
     def begin(self, voice: str, seed: int) -> None:
         """The first calls of a render: the random seed, then the voice."""
         self.lib.espeak_ng_SetRandSeed(ctypes.c_long(seed))
         self.set_voice(voice)
 
-    def speak(self, text: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool) -> Rendering:
-        """The rest of a render (after :meth:`begin`): prosody, then the text."""
+    def speak(self, text: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool,
+              events: bool = True) -> Rendering:
+        """The rest of a render (after :meth:`begin`): prosody, then the text. ``events=False``: the
+        phonemes espeak-ng reports are not gathered (``Rendering.phonemes`` and ``words`` stay empty;
+        the samples are the same)."""
+        self._collect = events
         self._chunks.clear()
         self._phonemes.clear()
         self._events.clear()
@@ -244,6 +252,8 @@ class _Session:
             raise RuntimeError(f"espeak_Synth failed with code {err}")
         self.lib.espeak_Synchronize()
         samples = np.frombuffer(b"".join(self._chunks), dtype=np.int16).copy()
+        if not events:
+            return Rendering(samples, ESPEAK_SAMPLE_RATE, ())
         return Rendering(samples, ESPEAK_SAMPLE_RATE, tuple(self._phonemes), self._words())
 
     def _words(self) -> tuple[tuple[str, ...], ...]:
@@ -338,7 +348,7 @@ class _Pristine:
         self.voices: OrderedDict[tuple[str, int], espeak_state.Saved] = OrderedDict()
 
     def synthesize(self, text: str, ident: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool,
-                   seed: int) -> Rendering:
+                   seed: int, events: bool = True) -> Rendering:
         key = (ident, seed)
         with self.copy.lock:
             saved = self.voices.get(key)
@@ -354,7 +364,7 @@ class _Pristine:
                     pass  # (the voice did not fit the arena) restore the initial state for it every time
                 if len(self.voices) > self.MAX_VOICES:
                     self.voices.popitem(last=False)
-            return self.session.speak(text, rate, pitch, pitch_range, phoneme_input)
+            return self.session.speak(text, rate, pitch, pitch_range, phoneme_input, events)
 
 
 #: Set to 1 to load a fresh library for every clip (the slower mechanism; same audio).
@@ -398,9 +408,9 @@ def reuse_mode() -> str:
 
 
 def _synthesize_fresh(text: str, ident: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool,
-                      seed: int) -> Rendering:
+                      seed: int, events: bool = True) -> Rendering:
     with session() as s:
-        return s.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
+        return s.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed, events)
 
 
 def synthesize(
@@ -412,15 +422,17 @@ def synthesize(
     phoneme_input: bool = False,
     seed: int = 0,
     fresh: bool = False,
+    events: bool = True,
 ) -> Rendering:
     """Render ``text`` (or ``[[mnemonics]]`` with ``phoneme_input``) with an espeak-ng voice such as
     ``"sw"`` or ``"sw+f2"``. The result depends only on the arguments. ``fresh`` loads a fresh copy of
-    the library for this render even where the restorable copy is available (for comparisons)."""
+    the library for this render even where the restorable copy is available (for comparisons).
+    ``events=False`` skips gathering the phonemes espeak-ng reports (same samples, empty phonemes)."""
     ident = voice_identifier(voice)  # outside the session: it may need a session of its own
     pristine = None if fresh else _pristine_copy()
     if pristine is None:
-        return _synthesize_fresh(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
-    return pristine.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed)
+        return _synthesize_fresh(text, ident, rate, pitch, pitch_range, phoneme_input, seed, events)
+    return pristine.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed, events)
 
 
 @lru_cache(maxsize=1)

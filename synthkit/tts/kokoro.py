@@ -383,7 +383,7 @@ class KokoroSynthesizer:
         with np.load(model.voices) as z:
             self.styles = {k: np.asarray(z[k], dtype=np.float32) for k in z.files}
 
-    def render(self, text: str, voice: Voice, phoneme_input: bool = False) -> Audio:
+    def render(self, text: str, voice: Voice, phoneme_input: bool = False, report_phonemes: bool = True) -> Audio:
         if not phoneme_input:
             raise SynthkitError("Kokoro reads IPA (render_text), not text")
         p = voice.params

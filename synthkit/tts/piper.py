@@ -342,7 +342,7 @@ class PiperSynthesizer:
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.sample_rate = self.voice.sample_rate
 
-    def render(self, text: str, voice: Voice, phoneme_input: bool = False) -> Audio:
+    def render(self, text: str, voice: Voice, phoneme_input: bool = False, report_phonemes: bool = True) -> Audio:
         from .onnx_noise import noise_feeds
 
         if not phoneme_input:
