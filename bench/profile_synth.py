@@ -89,6 +89,8 @@ def main() -> None:
                 out.append(espeak_lib._synthesize_fresh(t, v, r, p, g, False, 0))
             elif mode == "restored":
                 out.append(pristine.synthesize(t, v, r, p, g, False, 0))
+            elif mode == "restored-no-events":
+                out.append(pristine.synthesize(t, v, r, p, g, False, 0, events=False))
             else:
                 out.append(persistent.synthesize(t, v, r, p, g, False, 0))
         return out
@@ -138,6 +140,8 @@ def main() -> None:
         "render: fresh library per clip (before)": (lambda rep: render("fresh"), n_clips),
         "render: state restored (now)": (lambda rep: render("restored"), n_clips),
         "  of which the restore itself": (lambda rep: restore_only(), n_clips),
+        "render: state restored, phoneme events not gathered (synth, rows without a donor)": (
+            lambda rep: render("restored-no-events"), n_clips),
         "render: persistent library, never reset (bare loop)": (lambda rep: render("persistent"), n_clips),
         "int16 to float, resample 22.05 to 16 kHz": (
             lambda rep: [resample(int16_to_float(x.samples), x.sample_rate, 16000) for x in rendered], n_clips),
@@ -166,10 +170,11 @@ def main() -> None:
         "driver: + language resolution, G2P set-up (phonemizer)": _fresh_cpu(
             "import synthkit.cli, synthkit.synth\nfrom synthkit.languages import resolve\n"
             "from synthkit.text.g2p import make_g2p\nmake_g2p(resolve('sw').g2p)"),
-        "worker: interpreter, imports": _fresh_cpu("import synthkit.synth, multiprocessing.spawn"),
+        "worker, spawned (forked workers inherit the driver's imports): interpreter, imports": _fresh_cpu(
+            "import synthkit.synth, multiprocessing.spawn"),
         "worker: + espeak-ng set-up (voice list, restorable copy, self-check)": _fresh_cpu(
             "import synthkit.synth\nfrom synthkit.tts import espeak_lib\nassert espeak_lib.reuse_mode() == 'restore'"),
-        "worker: + augmentation set-up, default preset (audiomentations, scipy.signal)": _fresh_cpu(
+        "worker: + augmentation set-up, default preset (synthkit.transforms)": _fresh_cpu(
             "import synthkit.synth\nfrom synthkit.augment import Augmenter, load_augment\n"
             "Augmenter(load_augment('light'))"),
     }
