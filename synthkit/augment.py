@@ -266,9 +266,9 @@ def _simulated_room_class():
     global _ROOM_CLASS
     if _ROOM_CLASS is not None:
         return _ROOM_CLASS
-    import random
-
     from audiomentations.core.transforms_interface import BaseWaveformTransform
+
+    from .transforms import draw_room, room_geometry
 
     class SimulatedRoom(BaseWaveformTransform):
         """Reverb from a simulated shoebox room (pyroomacoustics image-source method).
@@ -287,25 +287,16 @@ def _simulated_room_class():
             super().randomize_parameters(samples, sample_rate)
             if not self.parameters["should_apply"]:
                 return
-            u = random.uniform
-            size = [u(3.0, 8.0), u(3.0, 6.0), u(2.4, 3.5)]
-            self.parameters.update(
-                size_x=size[0], size_y=size[1], size_z=size[2], rt60=u(self.min_rt60, self.max_rt60),
-                source_x=u(0.5, size[0] - 0.5), source_y=u(0.5, size[1] - 0.5), source_z=u(1.2, 1.9),
-                mic_distance=u(0.3, 2.5), mic_azimuth=u(-np.pi, np.pi))
+            self.parameters.update(draw_room(self.min_rt60, self.max_rt60))
 
         def apply(self, samples, sample_rate):
             import pyroomacoustics as pra
             from scipy.signal import fftconvolve
 
-            q = self.parameters
-            dims = np.array([q["size_x"], q["size_y"], q["size_z"]])
-            absorption, max_order = pra.inverse_sabine(q["rt60"], dims)
+            dims, src, mic = room_geometry(self.parameters)
+            absorption, max_order = pra.inverse_sabine(self.parameters["rt60"], dims)
             room = pra.ShoeBox(dims, fs=sample_rate, materials=pra.Material(absorption),
                                max_order=min(int(max_order), 12), air_absorption=False)
-            src = np.array([q["source_x"], q["source_y"], q["source_z"]])
-            mic = src + q["mic_distance"] * np.array([np.cos(q["mic_azimuth"]), np.sin(q["mic_azimuth"]), 0.0])
-            mic = np.clip(mic, 0.2, dims - 0.2)
             room.add_source(src)
             room.add_microphone(mic)
             room.compute_rir()

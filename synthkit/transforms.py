@@ -198,6 +198,25 @@ class ColoredNoise(Transform):
         return (samples + noise * np.float32(sig * 10 ** (-q["snr_db"] / 20))).astype(np.float32)
 
 
+def draw_room(min_rt60: float, max_rt60: float) -> dict[str, float]:
+    """A random room from the global ``random`` generator: size 3-8 x 3-6 x 2.4-3.5 m, RT60, source
+    position (1.2-1.9 m high), microphone distance (0.3-2.5 m) and azimuth. (The draws and their order
+    are those of the pyroomacoustics ``SimulatedRoom`` of earlier versions, which still uses them.)"""
+    u = random.uniform
+    size = [u(3.0, 8.0), u(3.0, 6.0), u(2.4, 3.5)]
+    return dict(size_x=size[0], size_y=size[1], size_z=size[2], rt60=u(min_rt60, max_rt60),
+                source_x=u(0.5, size[0] - 0.5), source_y=u(0.5, size[1] - 0.5), source_z=u(1.2, 1.9),
+                mic_distance=u(0.3, 2.5), mic_azimuth=u(-math.pi, math.pi))
+
+
+def room_geometry(q: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dimensions, source, microphone) of the room :func:`draw_room` drew; the microphone kept 0.2 m from the walls."""
+    dims = np.array([q["size_x"], q["size_y"], q["size_z"]])
+    src = np.array([q["source_x"], q["source_y"], q["source_z"]])
+    mic = src + q["mic_distance"] * np.array([np.cos(q["mic_azimuth"]), np.sin(q["mic_azimuth"]), 0.0])
+    return dims, src, np.clip(mic, 0.2, dims - 0.2)
+
+
 class ShoeboxRoom(Transform):
     """Reverberation of a random shoebox room (:func:`shoebox_ir`): size 3-8 x 3-6 x 2.4-3.5 m, RT60 in
     the given range, source at 1.2-1.9 m height, microphone 0.3-2.5 m away. Output keeps the input's
@@ -211,20 +230,11 @@ class ShoeboxRoom(Transform):
         super().randomize_parameters(samples, sample_rate)
         if not self.parameters["should_apply"]:
             return
-        u = random.uniform
-        size = [u(3.0, 8.0), u(3.0, 6.0), u(2.4, 3.5)]
-        self.parameters.update(
-            size_x=size[0], size_y=size[1], size_z=size[2], rt60=u(self.min_rt60, self.max_rt60),
-            source_x=u(0.5, size[0] - 0.5), source_y=u(0.5, size[1] - 0.5), source_z=u(1.2, 1.9),
-            mic_distance=u(0.3, 2.5), mic_azimuth=u(-math.pi, math.pi), tail_seed=random.getrandbits(31))
+        self.parameters.update(draw_room(self.min_rt60, self.max_rt60), tail_seed=random.getrandbits(31))
 
     def impulse_response(self, sample_rate: int) -> np.ndarray:
-        q = self.parameters
-        dims = np.array([q["size_x"], q["size_y"], q["size_z"]])
-        src = np.array([q["source_x"], q["source_y"], q["source_z"]])
-        mic = src + q["mic_distance"] * np.array([math.cos(q["mic_azimuth"]), math.sin(q["mic_azimuth"]), 0.0])
-        mic = np.clip(mic, 0.2, dims - 0.2)
-        return shoebox_ir(dims, src, mic, q["rt60"], sample_rate, int(q["tail_seed"]))
+        dims, src, mic = room_geometry(self.parameters)
+        return shoebox_ir(dims, src, mic, self.parameters["rt60"], sample_rate, int(self.parameters["tail_seed"]))
 
     def apply(self, samples, sample_rate):
         wet = fft_convolve(samples.astype(np.float64), self.impulse_response(sample_rate))
