@@ -5,7 +5,7 @@ the measured round-trip CER.
         [--sentences 10] [--cache /tmp/donors/verify-cache.json]
 
 For each target language (the ASR, Whisper base, knows all of them; texts from the repository:
-`recipes/swahili/text.txt`, `tests/data/{yor,hau,tr,hi,spa,ita}.txt`), its own language's voices are
+`recipes/swahili/text.txt`, `tests/data/{yor,hau,tr,hi,spa,ita,por}.txt`), its own language's voices are
 excluded (`--exclude`: the unseen-language case; Yoruba and Hausa have no espeak-ng voice anyway) and
 every other non-constructed espeak-ng voice is ranked (the neural donors, which `synthkit donors` also
 ranks, are not rendered by the round trip and are left out here). `--donors` donors are taken evenly
@@ -36,7 +36,7 @@ from _common import ROOT, machine, update_section  # noqa: E402
 
 TEXTS = {"sw": ROOT / "recipes/swahili/text.txt", "yor-Latn": ROOT / "tests/data/yor.txt",
          "hau-Latn": ROOT / "tests/data/hau.txt", "tr": ROOT / "tests/data/tr.txt", "hi": ROOT / "tests/data/hi.txt",
-         "es": ROOT / "tests/data/spa.txt", "it": ROOT / "tests/data/ita.txt"}
+         "es": ROOT / "tests/data/spa.txt", "it": ROOT / "tests/data/ita.txt", "pt": ROOT / "tests/data/por.txt"}
 TARGET_RHO = 0.7
 CACHE_VERSION = "2"  # 2: windows that loop are transcribed again sentence by sentence
 
