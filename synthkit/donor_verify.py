@@ -2,7 +2,8 @@
 
 The phonological ranking (:mod:`synthkit.donors`) says which donor voice *should* render a language
 best. This module measures it: sample sentences of the target text are rendered through each donor
-(phoneme-mapped, exactly as ``synthkit synth --donor`` renders them, with the voice's default prosody),
+(phoneme-mapped, exactly as ``synthkit synth --donor`` renders them: an espeak-ng voice with its default
+prosody, a neural donor — Kokoro, Piper — through ``synth`` itself with ``--augment none``),
 transcribed by a multilingual ASR with the language forced to the target, and scored by the character
 error rate against the text (:func:`synthkit.quality.asr.cer`, after its normalization). Low CER = the
 rendered speech is heard as the target language's words.
@@ -262,12 +263,12 @@ def verify(choice, sentences: Sequence[Sentence], ranked: Sequence, top: int, as
     checks: list[DonorCheck] = []
     for rank, s in enumerate(ranked[:top], start=1):
         inv = invs.get(s.voice)
-        if inv is None:
-            checks.append(DonorCheck(s.voice, rank, s.score, None, note="not an espeak-ng voice: not rendered here"))
-            continue
         if progress:
             progress(s.voice)
-        mean, windows = measure_donor(inv, sentences, language, asr, overrides_path, tonal)
+        if inv is None:  # a neural donor: rendered as synth renders it
+            mean, windows = measure_neural_donor(choice, s.voice, sentences, language, asr, overrides_path)
+        else:
+            mean, windows = measure_donor(inv, sentences, language, asr, overrides_path, tonal)
         checks.append(DonorCheck(s.voice, rank, s.score, mean, windows=tuple(windows)))
     measured = sorted((c for c in checks if c.cer is not None), key=lambda c: (c.cer, c.rank))
     cer_rank = {c.voice: i for i, c in enumerate(measured, start=1)}
@@ -286,12 +287,44 @@ def measure_donor(inv, sentences: Sequence[Sentence], language: str, asr, overri
     return round_trip(clips, [s.text for s in sentences], asr, language)
 
 
+def render_with_synth(choice, voice: str, sentences: Sequence[Sentence], overrides_path: str | Path | None = None
+                      ) -> list[np.ndarray]:
+    """``sentences`` rendered through the donor ``voice`` of any backend (a neural one: ``kokoro``,
+    ``piper:VOICE``) exactly as ``synthkit synth --donor VOICE --augment none`` renders them (one
+    rendition each, the backend's own voice sampling); a sentence the donor cannot say gives an empty
+    clip (it then counts as unheard)."""
+    import tempfile
+
+    from .audio import load
+    from .augment import load_augment
+    from .manifest import read_manifest
+    from .synth import SynthConfig, prepare, run
+
+    with tempfile.TemporaryDirectory(prefix="synthkit-verify-") as tmp:
+        text = Path(tmp) / "sentences.txt"
+        text.write_text("".join(s.text.replace("\n", " ") + "\n" for s in sentences), encoding="utf-8")
+        out = Path(tmp) / "out"
+        config = SynthConfig(language=choice.requested, text_path=text, out_dir=out, voices=1,
+                             augment=load_augment("none"), g2p=choice.g2p, progress=False, donor=voice,
+                             mapping=Path(overrides_path) if overrides_path else None)
+        run(prepare(config))
+        by_line = {int(r["line"]): load(out / r.audio_filepath)[0] for r in read_manifest(out / "manifest.jsonl")}
+    return [by_line.get(i, np.zeros(0, np.float32)) for i in range(1, len(sentences) + 1)]
+
+
+def measure_neural_donor(choice, voice: str, sentences: Sequence[Sentence], language: str, asr,
+                         overrides_path: str | Path | None = None) -> tuple[float | None, list[tuple[str, str, float]]]:
+    """Round-trip CER of ``sentences`` rendered through a donor voice that is not espeak-ng's."""
+    clips = render_with_synth(choice, voice, sentences, overrides_path)
+    return round_trip(clips, [s.text for s in sentences], asr, language)
+
+
 def acoustic_matrix(targets: dict, donors: Sequence[str], n: int, overrides_path: str | Path | None = None,
                     asr=None, progress: Callable[[str], None] | None = None
                     ) -> tuple[list[list[float | None]], list[str]]:
     """Measured round-trip CER for ``targets`` (code -> (LanguageChoice, text path, tonal)) x ``donors``
-    (espeak-ng voices are rendered; a neural donor's cells stay None), ``n`` sentences each: (rows in target
-    order, one line per target or donor not measured)."""
+    (espeak-ng voices rendered directly, neural ones as ``synth --donor`` renders them), ``n`` sentences
+    each: (rows in target order, one line per target not measured)."""
     from .tts.espeak_phonemes import inventories
 
     invs = inventories()
@@ -307,14 +340,13 @@ def acoustic_matrix(targets: dict, donors: Sequence[str], n: int, overrides_path
         sentences = sample_sentences(path, choice, n)
         row: list[float | None] = []
         for voice in donors:
-            if voice not in invs:  # a neural donor: not rendered here (its cells stay empty)
-                row.append(None)
-                continue
             if progress:
                 progress(f"verifying {code} through {voice} ...")
-            row.append(measure_donor(invs[voice], sentences, language, asr, overrides_path, tonal)[0])
+            if voice not in invs:  # a neural donor: rendered as synth renders it
+                row.append(measure_neural_donor(choice, voice, sentences, language, asr, overrides_path)[0])
+            else:
+                row.append(measure_donor(invs[voice], sentences, language, asr, overrides_path, tonal)[0])
         rows.append(row)
-    skipped += [f"{v}: not an espeak-ng voice, not rendered by --verify (empty column)" for v in donors if v not in invs]
     return rows, skipped
 
 
