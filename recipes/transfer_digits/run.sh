@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Transfer benchmark: Arabic spoken digits rendered by synthkit, a small CNN trained on them only, tested on
-# real speakers beside the same CNN trained on real speakers (see README.md).
+# Transfer benchmark: Arabic spoken digits rendered by synthkit, a small classifier trained on them only, tested on
+# real speakers beside the same classifier trained on real speakers (see README.md).
 # Usage: recipes/transfer_digits/run.sh [WORK_DIR] [--conditions a,b] [--seeds 0,1,2]
 # CPU only; corpora, features and finished runs are cached in WORK_DIR (a re-run only does what is missing).
 set -euo pipefail

@@ -12,11 +12,15 @@ real speakers, beside the same classifier trained on real speakers.
   (``donor: auto`` with ``exclude``: Arabic's own voice, or its whole family, left out), with an
   augmentation preset (real noise and room responses from ``../shared/data``), a number of renditions
   per word (``voices``, each with its own voice variant and prosody) and prosody ranges.
-* **Classifier** (the same for every condition, fixed schedule, no early stopping, no selection):
-  each clip is cut to a window centred on its speech energy, a log-mel spectrogram (40 bands, 25 ms /
-  10 ms) with its dynamic range limited to ``floor_db`` below the clip's peak (digital silence and a
-  room's noise floor then look alike) and per-band mean removed; a 4-layer CNN trained ``steps``
-  mini-batches with AdamW, label smoothing, random crops in time and SpecAugment masks.
+* **Classifier** (one of the config's ``classifiers``, the same for every condition, fixed schedule, no
+  early stopping, no selection): each clip is cut to a window centred on its speech energy; ``logmel``:
+  a log-mel spectrogram (40 bands, 25 ms / 10 ms) with its dynamic range limited to ``floor_db`` below
+  the clip's peak (digital silence and a room's noise floor then look alike) and per-band mean removed,
+  into a 4-layer CNN; ``whisper``: hidden state ``layer`` of the frozen Whisper base encoder, each
+  dimension standardised per clip, into a small head (1-D conv, mean and max over time, linear). Both
+  trained ``steps`` mini-batches with AdamW, label smoothing, random crops in time and masks.
+* **Mixtures**: a condition with ``mix: [a, b]`` trains on the corpora of conditions ``a`` and ``b``
+  together (the same corpora, same seed).
 * **Transfer ratio** = accuracy on the test speakers of the synthetic-only model / accuracy of the
   real-trained model on the same test speakers (same seed).
 
@@ -45,15 +49,23 @@ HOP = 160
 WIN = 400
 CROP_FRAMES = 101  # 1.0 s
 CONTEXT_FRAMES = 121  # 1.2 s around the speech, random-cropped to CROP_FRAMES in training
+WHISPER_FRAMES = 60  # the same 1.2 s in Whisper encoder frames (50/s)
 
 
 # --- configuration ---------------------------------------------------------------------------------
 
-def load_config(path: Path) -> dict:
+def load_config(path: Path, classifier: str | None = None) -> dict:
+    """The recipe's config; ``classifier`` (default: the config's ``classifier``) picks one of its
+    ``classifiers``, which becomes ``cfg["classifier"]`` (with its ``name``)."""
     import yaml
 
     cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
     cfg["_dir"] = path.resolve().parent
+    name = classifier or cfg["classifier"]
+    if isinstance(name, str):
+        if name not in cfg.get("classifiers", {}):
+            raise SystemExit(f"{path}: no classifier {name!r}; have {', '.join(cfg.get('classifiers', {}))}")
+        cfg["classifier"] = {"name": name, **cfg["classifiers"][name]}
     return cfg
 
 
@@ -154,13 +166,43 @@ def logmel(x: np.ndarray, n_mels: int, floor_db: float) -> np.ndarray:
     return (db / (db.std() + 1e-6)).astype(np.float32)
 
 
-def features(items: list[Item], cache: Path, n_mels: int, floor_db: float) -> tuple[np.ndarray, np.ndarray]:
-    key = hashlib.sha1(json.dumps([[str(i.path), i.label] for i in items] + [n_mels, floor_db]).encode()).hexdigest()[:16]
+_ENCODER = None
+
+
+def whisper_states(x: np.ndarray, layer: int) -> np.ndarray:
+    """(dim, frames) hidden state ``layer`` of the frozen Whisper base encoder (synthkit's torch module,
+    from the CTranslate2 weights synthkit installs) for a speech window, run unpadded as synthkit's
+    restoration features are (50 frames/s), each dimension standardised over the clip's frames."""
+    import torch
+
+    from synthkit.restore.whisper_encoder import load_encoder, log_mel
+
+    global _ENCODER
+    if _ENCODER is None:
+        _ENCODER = load_encoder("whisper-base")
+    with torch.inference_mode():
+        h = _ENCODER.hidden_states(log_mel(torch.from_numpy(x)[None]), layer)[-1][0].numpy().T
+    h = h - h.mean(axis=1, keepdims=True)
+    return (h / (h.std(axis=1, keepdims=True) + 1e-5)).astype(np.float32)
+
+
+def front_end(x: np.ndarray, c: dict) -> np.ndarray:
+    """One clip's features for the classifier ``c``: log-mel (``front_end: logmel``, the default) or a
+    Whisper encoder state (``front_end: whisper``, ``layer``)."""
+    window = speech_window(x)
+    if c.get("front_end", "logmel") == "whisper":
+        return whisper_states(window, int(c["layer"]))[:, :WHISPER_FRAMES]
+    return logmel(window, c["n_mels"], c["floor_db"])[:, :CONTEXT_FRAMES]
+
+
+def features(items: list[Item], cache: Path, c: dict) -> tuple[np.ndarray, np.ndarray]:
+    fe = {k: c[k] for k in ("front_end", "layer", "n_mels", "floor_db") if k in c}
+    key = hashlib.sha1(json.dumps([[str(i.path), i.label] for i in items] + [fe]).encode()).hexdigest()[:16]
     f = cache / f"feats-{key}.npz"
     if f.is_file():
         d = np.load(f)
         return d["x"], d["y"]
-    x = np.stack([logmel(speech_window(load_audio(i.path)), n_mels, floor_db)[:, :CONTEXT_FRAMES] for i in items])
+    x = np.stack([front_end(load_audio(i.path), c) for i in items])
     y = np.asarray([i.label for i in items], np.int64)
     cache.mkdir(parents=True, exist_ok=True)
     np.savez(f.with_suffix(".tmp.npz"), x=x, y=y)
@@ -169,6 +211,26 @@ def features(items: list[Item], cache: Path, n_mels: int, floor_db: float) -> tu
 
 
 # --- classifier ------------------------------------------------------------------------------------
+
+def build_whisper_head(n_classes: int, dim: int, hidden: int):
+    """On a Whisper state (dim, frames): dropout, a 1-D convolution over 3 frames, ReLU, mean and max over
+    time, linear. (The encoder itself stays frozen: its states are computed once, in ``features``.)"""
+    import torch
+    import torch.nn as nn
+
+    class Head(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.drop = nn.Dropout(0.2)
+            self.conv = nn.Conv1d(dim, hidden, 3, padding=1)
+            self.out = nn.Sequential(nn.Dropout(0.3), nn.Linear(2 * hidden, n_classes))
+
+        def forward(self, x):  # (n, 1, dim, frames), as the CNN takes it
+            h = torch.relu(self.conv(self.drop(x[:, 0])))
+            return self.out(torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1))
+
+    return Head()
+
 
 def build_model(n_classes: int, widths: tuple[int, ...]):
     """Conv 3x3 (the first with stride 2: a quarter of the compute, for CPU) + batch norm + ReLU per
@@ -185,17 +247,23 @@ def build_model(n_classes: int, widths: tuple[int, ...]):
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.3), nn.Linear(c_in, n_classes))
 
 
+def _crop(x: np.ndarray) -> int:
+    """Frames of the 1-s crop for features of x's kind (log-mel or Whisper frames)."""
+    return CROP_FRAMES if x.shape[-1] == CONTEXT_FRAMES else WHISPER_FRAMES * CROP_FRAMES // CONTEXT_FRAMES
+
+
 def _batch(x: np.ndarray, rng: np.random.Generator, spec_aug: bool):
-    """Random 1-s crops and SpecAugment masks of a batch (n, mels, CONTEXT_FRAMES) -> (n, 1, mels, CROP_FRAMES)."""
+    """Random 1-s crops and SpecAugment masks of a batch (n, bands, frames) -> (n, 1, bands, crop)."""
     n, mels, t = x.shape
-    out = np.empty((n, mels, CROP_FRAMES), np.float32)
+    crop = _crop(x)
+    out = np.empty((n, mels, crop), np.float32)
     for k in range(n):
-        s = rng.integers(0, t - CROP_FRAMES + 1)
-        v = x[k, :, s:s + CROP_FRAMES].copy()
+        s = rng.integers(0, t - crop + 1)
+        v = x[k, :, s:s + crop].copy()
         if spec_aug:
             f0, fw = rng.integers(0, mels), rng.integers(0, mels // 5 + 1)
             v[f0:f0 + fw] = 0.0
-            t0, tw = rng.integers(0, CROP_FRAMES), rng.integers(0, 12)
+            t0, tw = rng.integers(0, crop), rng.integers(0, crop * 12 // CROP_FRAMES)
             v[:, t0:t0 + tw] = 0.0
         out[k] = v
     return out[:, None]
@@ -206,7 +274,10 @@ def train(x: np.ndarray, y: np.ndarray, seed: int, c: dict):
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = build_model(10, tuple(c["widths"]))
+    if c.get("front_end", "logmel") == "whisper":
+        model = build_whisper_head(10, x.shape[1], int(c.get("hidden", 128)))
+    else:
+        model = build_model(10, tuple(c["widths"]))
     opt = torch.optim.AdamW(model.parameters(), lr=c["lr"], weight_decay=c["weight_decay"])
     steps, bs = int(c["steps"]), int(c["batch"])
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=c["lr"], total_steps=steps, pct_start=0.15)
@@ -226,9 +297,10 @@ def train(x: np.ndarray, y: np.ndarray, seed: int, c: dict):
 def accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
     import torch
 
-    s = (x.shape[2] - CROP_FRAMES) // 2
+    crop = _crop(x)
+    s = (x.shape[2] - crop) // 2
     with torch.inference_mode():
-        pred = model(torch.from_numpy(x[:, None, :, s:s + CROP_FRAMES].copy())).argmax(1).numpy()
+        pred = model(torch.from_numpy(x[:, None, :, s:s + crop].copy())).argmax(1).numpy()
     return float((pred == y).mean())
 
 
@@ -241,8 +313,14 @@ def run_condition(cfg: dict, cond: dict, seed: int, work: Path, real: dict[str, 
     c = cfg["classifier"]
     feats = work / "features"
     t0 = time.perf_counter()
-    train_items = real["train"] if cond["name"] == "real" else synth_corpus(cfg, cond, seed, work)
-    x, y = features(train_items, feats, c["n_mels"], c["floor_db"])
+    if cond["name"] == "real":
+        train_items = real["train"]
+    elif "mix" in cond:  # the corpora of several conditions together (each rendered as it is alone)
+        parts = {c["name"]: c for c in cfg["conditions"]}
+        train_items = [i for name in cond["mix"] for i in synth_corpus(cfg, parts[name], seed, work)]
+    else:
+        train_items = synth_corpus(cfg, cond, seed, work)
+    x, y = features(train_items, feats, c)
     t1 = time.perf_counter()
     model = train(x, y, seed, c)
     t2 = time.perf_counter()
@@ -250,14 +328,18 @@ def run_condition(cfg: dict, cond: dict, seed: int, work: Path, real: dict[str, 
            "train_groups": len({i.group for i in train_items}), "synth_features_s": round(t1 - t0, 1),
            "train_s": round(t2 - t1, 1)}
     for split in ("val", "test"):
-        xs, ys = features(real[split], feats, c["n_mels"], c["floor_db"])
+        xs, ys = features(real[split], feats, c)
         out[f"{split}_acc"] = accuracy(model, xs, ys)
     return out
 
 
 def condition_key(cfg: dict, cond: dict) -> str:
     """What a finished run in ``results.jsonl`` was measured with (the condition and the classifier)."""
-    return hashlib.sha1(json.dumps([cond, cfg["classifier"]], sort_keys=True).encode()).hexdigest()[:10]
+    c = {k: v for k, v in cfg["classifier"].items() if k != "name"}
+    if "mix" in cond:  # a mixture is what its parts are
+        parts = {x["name"]: x for x in cfg["conditions"]}
+        cond = {**cond, "parts": [parts[m] for m in cond["mix"]]}
+    return hashlib.sha1(json.dumps([cond, c], sort_keys=True).encode()).hexdigest()[:10]
 
 
 def finished(cfg: dict, work: Path) -> list[dict]:
@@ -290,6 +372,7 @@ def run(cfg: dict, work: Path, conditions: list[str] | None = None, seeds: list[
                 continue
             r = run_condition(cfg, cond, seed, work, real)
             r["config"] = ckey
+            r["classifier"] = cfg["classifier"].get("name", "")
             r["fingerprint"] = fingerprint
             with open(results_file, "a", encoding="utf-8") as f:
                 f.write(json.dumps(r) + "\n")
@@ -325,9 +408,10 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "transfer_digits")
     ap.add_argument("--conditions", default="")
     ap.add_argument("--seeds", default="")
+    ap.add_argument("--classifier", default=None, help="one of the config's classifiers (default: its `classifier`)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    cfg = load_config(args.config)
+    cfg = load_config(args.config, args.classifier)
     args.work.mkdir(parents=True, exist_ok=True)
     results = run(cfg, args.work, [c for c in args.conditions.split(",") if c] or None,
                   [int(s) for s in args.seeds.split(",") if s] or None)
