@@ -3,6 +3,7 @@ module: the same output as CTranslate2's encoder on real speech, the front end e
 and the ``whisper`` feature extractor's shapes and frame rate."""
 
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,3 +126,22 @@ def test_reader_refuses_what_is_not_a_ctranslate2_model(tmp_path):
         from synthkit.restore.whisper_encoder import load_encoder
 
         load_encoder(tmp_path / "nowhere")
+
+
+def test_shipped_whisper_checkpoint_by_name(speech):
+    """`--checkpoint whisper` names the shipped Whisper-feature checkpoint (restore_train/whisper.yaml); it
+    restores real speech to audio of the same length and rate, and keeps the voice."""
+    from synthkit.restore.model import DEFAULT_CHECKPOINT, checkpoint_path, load_checkpoint
+
+    assert checkpoint_path("whisper") == DEFAULT_CHECKPOINT.parent / "whisper.pt"
+    assert checkpoint_path("default") == DEFAULT_CHECKPOINT and checkpoint_path(None) == DEFAULT_CHECKPOINT
+    assert checkpoint_path("my/whisper") == Path("my/whisper")  # a path stays a path
+    model = load_checkpoint("whisper")
+    assert model.config.features["type"] == "whisper" and model.config.features["layer"] == 4
+    x, sr = speech, 16000
+    y, sr_out = model.restore(x, sr)
+    assert sr_out == sr and abs(y.size - x.size) <= sr // 100 and np.isfinite(y).all()
+    # the restored clip is the same speech: its spectrum correlates with the input's
+    def spec(a):
+        return np.log(np.abs(np.fft.rfft(a[: min(x.size, y.size)])) + 1e-6)
+    assert np.corrcoef(spec(x), spec(y))[0, 1] > 0.5

@@ -68,7 +68,9 @@ def degrade(source, out_dir, preset, noise_dir, rir_dir, seed, sample_rate, work
 @main.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder (manifest.jsonl, wavs/).")
-@click.option("--checkpoint", type=click.Path(path_type=Path), help="Checkpoint bundle (default: the one shipped with synthkit).")
+@click.option("--checkpoint", type=click.Path(path_type=Path),
+              help="Checkpoint bundle, or the name of one shipped with synthkit: default (log-mel features), "
+                   "whisper (Whisper-base encoder features: keeps the words better, needs the models extra).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes.")
 @click.option("--keep-original-if-worse", is_flag=True,
               help="Write a clip's original audio when restoring lowers its DNSMOS OVRL, changes the voice or "

@@ -30,6 +30,19 @@ from ..errors import SynthkitError, missing_extra
 FORMAT, FORMAT_VERSION = "synthkit-restore", 1
 #: The checkpoint shipped in the package (trained by recipes/restore_train).
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "default.pt"
+
+
+def checkpoint_path(spec: str | os.PathLike | None) -> Path:
+    """``--checkpoint`` -> a bundle path: ``None`` is the shipped default; a bare name (no folder, no
+    such file here) is a checkpoint shipped with synthkit, e.g. ``whisper`` (``checkpoints/whisper.pt``);
+    anything else is a path."""
+    if spec is None:
+        return DEFAULT_CHECKPOINT
+    path = Path(spec)
+    shipped = DEFAULT_CHECKPOINT.parent / f"{path.name}.pt"
+    if not path.exists() and path.parent == Path(".") and path.suffix == "" and shipped.is_file():
+        return shipped
+    return path
 #: Speaker encoders a cleaner can be conditioned on (name -> embedding size).
 SPEAKER_ENCODERS = {"resemblyzer": 256}
 
@@ -275,7 +288,7 @@ def load_checkpoint(path: str | os.PathLike | None = None, device: str = "cpu"):
     """The one call: a bundle path (``None``: the shipped default) -> a ready :class:`RestoreModel`
     in eval mode on ``device``."""
     torch = _torch()
-    path = Path(path) if path is not None else DEFAULT_CHECKPOINT
+    path = checkpoint_path(path)
     if path == DEFAULT_CHECKPOINT and not path.is_file():
         raise SynthkitError(f"the default restoration checkpoint is missing ({path}); reinstall synthkit "
                             "or pass --checkpoint")

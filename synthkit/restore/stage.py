@@ -145,7 +145,9 @@ def prepare(config: RestoreRunConfig) -> Prepared:
 
     check_device(config.device)
     source, out = check_paths(Path(config.source), Path(config.out_dir))
-    ckpt = Path(config.checkpoint).resolve() if config.checkpoint else DEFAULT_CHECKPOINT
+    from .model import checkpoint_path
+
+    ckpt = checkpoint_path(config.checkpoint).resolve()
     if config.checkpoint is None and not ckpt.is_file():
         raise SynthkitError(f"the default restoration checkpoint is missing ({ckpt}); pass --checkpoint")
     read_bundle(ckpt)  # a broken or foreign file fails now, not in a worker
