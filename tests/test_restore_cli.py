@@ -113,6 +113,8 @@ def test_restore_refuses_an_out_that_overlaps_the_input(cli, tmp_path):
         assert res.exit_code == 2 and "overlaps the input" in res.stderr, args
     res = cli("restore", str(src), "--out", str(tmp_path / "o"), "--checkpoint", str(tmp_path / "nope.pt"))
     assert res.exit_code == 2 and "checkpoint not found" in res.stderr
+    res = cli("restore", str(src), "--out", str(tmp_path / "o"), "--checkpoint", "whsiper")  # a misspelt name
+    assert res.exit_code == 2 and "ships no checkpoint of that name (shipped: default, whisper)" in res.stderr
     assert sorted(p.name for p in src.iterdir()) == ["a.wav", "m.jsonl"]
 
 

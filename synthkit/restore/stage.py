@@ -148,6 +148,10 @@ def prepare(config: RestoreRunConfig) -> Prepared:
     from .model import checkpoint_path
 
     ckpt = checkpoint_path(config.checkpoint).resolve()
+    if config.checkpoint is not None and not ckpt.exists() and Path(config.checkpoint).parent == Path("."):
+        names = ", ".join(sorted(p.stem for p in DEFAULT_CHECKPOINT.parent.glob("*.pt")))
+        raise SynthkitError(f"--checkpoint {config.checkpoint}: no such file, and synthkit ships no checkpoint of "
+                            f"that name (shipped: {names})")
     if config.checkpoint is None and not ckpt.is_file():
         raise SynthkitError(f"the default restoration checkpoint is missing ({ckpt}); pass --checkpoint")
     read_bundle(ckpt)  # a broken or foreign file fails now, not in a worker
