@@ -31,7 +31,8 @@ Implementations: coloured noise, simulated rooms and gain are synthkit's own, in
 (:mod:`synthkit.transforms`: the default preset imports neither audiomentations nor pyroomacoustics,
 whose SciPy imports cost ~0.6 CPU s per worker); noise and impulse-response files, band limit, MP3,
 pitch and tempo are audiomentations'. Rows of earlier versions that name audiomentations'
-``AddColorNoise`` / ``Gain`` or the pyroomacoustics ``SimulatedRoom`` replay with those (:data:`LEGACY`).
+``AddColorNoise`` / ``Gain`` or the pyroomacoustics ``SimulatedRoom`` replay with those (``_build``
+ picks the implementation by the class name a row recorded).
 """
 
 from __future__ import annotations
@@ -195,14 +196,10 @@ def cached_material(path: str, sr: int) -> str:
     return str(out)
 
 
-#: Transforms that earlier versions recorded for what synthkit's own transforms (synthkit.transforms)
-#: do now: rows naming them are replayed with them (audiomentations / pyroomacoustics).
-LEGACY = ("AddColorNoise", "SimulatedRoom", "Gain")
-
-
 def _build(t: dict[str, Any], recorded: str | None = None) -> Any:
     """The transform for ``t``; ``recorded``: the class name a row recorded (replay), which picks the
-    implementation that made it."""
+    implementation that made it: synthkit's own (:data:`synthkit.transforms.OWN`) or, for rows of earlier
+    versions (``AddColorNoise``, ``Gain``, ``SimulatedRoom``), audiomentations / pyroomacoustics."""
     from . import transforms as own
 
     p = t["p"]
@@ -347,7 +344,7 @@ class Augmenter:
                 else:
                     spec["dir"] = str(Path(path).parent)
             specs.append(spec)
-            names.append(rec.get("transform") if spec["type"] == kind else None)
+            names.append(rec.get("transform"))
         aug = cls(AugmentConfig("replay", tuple(specs)), names)
         aug._chain = [(rec.get("type"), t) for rec, (_, t) in zip(records, aug._chain)]
         return aug

@@ -35,14 +35,18 @@ DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "default.
 def checkpoint_path(spec: str | os.PathLike | None) -> Path:
     """``--checkpoint`` -> a bundle path: ``None`` is the shipped default; a bare name (no folder, no
     such file here) is a checkpoint shipped with synthkit, e.g. ``whisper`` (``checkpoints/whisper.pt``);
-    anything else is a path."""
+    anything else is a path. A bare name that is neither raises :class:`SynthkitError` naming the shipped ones."""
     if spec is None:
         return DEFAULT_CHECKPOINT
     path = Path(spec)
+    if path.exists() or path.parent != Path("."):
+        return path
     shipped = DEFAULT_CHECKPOINT.parent / f"{path.name}.pt"
-    if not path.exists() and path.parent == Path(".") and path.suffix == "" and shipped.is_file():
+    if path.suffix == "" and shipped.is_file():
         return shipped
-    return path
+    names = ", ".join(sorted(p.stem for p in DEFAULT_CHECKPOINT.parent.glob("*.pt")))
+    raise SynthkitError(f"--checkpoint {spec}: no such file, and synthkit ships no checkpoint of that name "
+                        f"(shipped: {names})")
 #: Speaker encoders a cleaner can be conditioned on (name -> embedding size).
 SPEAKER_ENCODERS = {"resemblyzer": 256}
 

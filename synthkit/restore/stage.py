@@ -132,7 +132,7 @@ def prepare(config: RestoreRunConfig) -> Prepared:
     """Validate everything before any work; raise :class:`SynthkitError` on a problem."""
     from ..hashing import file_sha256
     from ..synth import check_out_dir
-    from .model import DEFAULT_CHECKPOINT, read_bundle
+    from .model import checkpoint_path, read_bundle
     from .scores import available
 
     if config.workers < 1:
@@ -145,13 +145,7 @@ def prepare(config: RestoreRunConfig) -> Prepared:
 
     check_device(config.device)
     source, out = check_paths(Path(config.source), Path(config.out_dir))
-    from .model import checkpoint_path
-
     ckpt = checkpoint_path(config.checkpoint).resolve()
-    if config.checkpoint is not None and not ckpt.exists() and Path(config.checkpoint).parent == Path("."):
-        names = ", ".join(sorted(p.stem for p in DEFAULT_CHECKPOINT.parent.glob("*.pt")))
-        raise SynthkitError(f"--checkpoint {config.checkpoint}: no such file, and synthkit ships no checkpoint of "
-                            f"that name (shipped: {names})")
     if config.checkpoint is None and not ckpt.is_file():
         raise SynthkitError(f"the default restoration checkpoint is missing ({ckpt}); pass --checkpoint")
     read_bundle(ckpt)  # a broken or foreign file fails now, not in a worker
