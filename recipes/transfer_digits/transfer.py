@@ -166,22 +166,17 @@ def logmel(x: np.ndarray, n_mels: int, floor_db: float) -> np.ndarray:
     return (db / (db.std() + 1e-6)).astype(np.float32)
 
 
-_ENCODER = None
-
-
 def whisper_states(x: np.ndarray, layer: int) -> np.ndarray:
     """(dim, frames) hidden state ``layer`` of the frozen Whisper base encoder (synthkit's torch module,
     from the CTranslate2 weights synthkit installs) for a speech window, run unpadded as synthkit's
     restoration features are (50 frames/s), each dimension standardised over the clip's frames."""
     import torch
 
-    from synthkit.restore.whisper_encoder import load_encoder, log_mel
+    from synthkit.restore.features import load_whisper  # one encoder per process, shared with restore
+    from synthkit.restore.whisper_encoder import log_mel
 
-    global _ENCODER
-    if _ENCODER is None:
-        _ENCODER = load_encoder("whisper-base")
     with torch.inference_mode():
-        h = _ENCODER.hidden_states(log_mel(torch.from_numpy(x)[None]), layer)[-1][0].numpy().T
+        h = load_whisper("whisper-base").hidden_states(log_mel(torch.from_numpy(x)[None]), layer)[-1][0].numpy().T
     h = h - h.mean(axis=1, keepdims=True)
     return (h / (h.std(axis=1, keepdims=True) + 1e-5)).astype(np.float32)
 
