@@ -5,7 +5,7 @@ the measured round-trip CER.
         [--sentences 10] [--cache /tmp/donors/verify-cache.json]
 
 For each target language (the ASR, Whisper base, knows all of them; texts from the repository:
-`recipes/swahili/text.txt`, `tests/data/{yor,hau,tr,hi,spa,ita,por}.txt`), its own language's voices are
+`recipes/swahili/text.txt`, `tests/data/{yor,hau,tr,hi,spa,ita,por,cat,ces,ind,nld}.txt`), its own language's voices are
 excluded (`--exclude`: the unseen-language case; Yoruba and Hausa have no espeak-ng voice anyway) and
 every other non-constructed espeak-ng voice is ranked (the neural donors, which `synthkit donors` also
 ranks, are not rendered by the round trip and are left out here). `--donors` donors are taken evenly
@@ -36,7 +36,9 @@ from _common import ROOT, machine, update_section  # noqa: E402
 
 TEXTS = {"sw": ROOT / "recipes/swahili/text.txt", "yor-Latn": ROOT / "tests/data/yor.txt",
          "hau-Latn": ROOT / "tests/data/hau.txt", "tr": ROOT / "tests/data/tr.txt", "hi": ROOT / "tests/data/hi.txt",
-         "es": ROOT / "tests/data/spa.txt", "it": ROOT / "tests/data/ita.txt", "pt": ROOT / "tests/data/por.txt"}
+         "es": ROOT / "tests/data/spa.txt", "it": ROOT / "tests/data/ita.txt", "pt": ROOT / "tests/data/por.txt",
+         "ca": ROOT / "tests/data/cat.txt", "cs": ROOT / "tests/data/ces.txt", "id": ROOT / "tests/data/ind.txt",
+         "nl": ROOT / "tests/data/nld.txt"}
 TARGET_RHO = 0.7
 CACHE_VERSION = "2"  # 2: windows that loop are transcribed again sentence by sentence
 
@@ -47,7 +49,12 @@ def spread(n_total: int, k: int) -> list[int]:
     return sorted({round(i * (n_total - 1) / (k - 1)) for i in range(k)})
 
 
-def measure(targets: list[str], n_donors: int, n_sentences: int, cache_path: Path, log=print) -> dict:
+def measure(targets: list[str], n_donors: int, n_sentences: int, cache_path: Path, log=print,
+            neural: bool = False) -> dict:
+    """Round-trip CER of ``n_donors`` espeak-ng donors per target (evenly spaced along the phonological
+    ranking), and with ``neural`` of every installed neural donor (Kokoro, Piper; rendered through
+    ``synth`` as ``donors --verify`` does); per target: its ISO 639-3 code and, per donor, the
+    phonological score and the CER."""
     from synthkit import donor_verify as dv
     from synthkit.donors import excluded_voices, mapper_for, rank_donors
     from synthkit.languages import resolve
@@ -70,7 +77,8 @@ def measure(targets: list[str], n_donors: int, n_sentences: int, cache_path: Pat
         target = measure_file(path, make_g2p(choice.g2p), choice.iso639_3, choice.iso639_1, choice.script)
         excluded = excluded_voices([choice.iso639_3]) if choice.voice else {}
         espeak = [i for i in backends.get("espeak").donor_candidates() if i.voice not in excluded]
-        ranked = rank_donors(target, voices=[], extra=espeak)  # espeak-ng voices: the ones rendered here
+        others = [i for i in backends.donor_candidates() if i.voice not in invs] if neural else []
+        ranked = rank_donors(target, voices=[], extra=espeak, priors={})  # phonological: picks the donors
         picks = [ranked[i] for i in spread(len(ranked), n_donors)]
         sentences = dv.sample_sentences(path, choice, n_sentences)
         rows = []
@@ -93,14 +101,65 @@ def measure(targets: list[str], n_donors: int, n_sentences: int, cache_path: Pat
                 tmp.write_text(json.dumps(cache, ensure_ascii=False))
                 os.replace(tmp, cache_path)
                 log(f"{code} {s.voice}: CER {mean:.3f} ({cache[key]['seconds']:.0f} s)")
-            rows.append({"voice": s.voice, "rank": ranked.index(s) + 1, "score": s.score, "cer": cache[key]["cer"]})
-        rho = dv.spearman([r["score"] for r in rows], [r["cer"] for r in rows])
-        best = sorted(rows, key=lambda r: r["rank"])[:12]
-        rho_top = dv.spearman([r["score"] for r in best], [r["cer"] for r in best])
-        out[code] = {"name": choice.name, "asr_language": language, "excluded": sorted(excluded),
-                     "ranked": len(ranked), "sentences": len(sentences), "donors": rows, "spearman": rho,
-                     "spearman_top12": rho_top}
+            rows.append({"voice": s.voice, "phon_rank": ranked.index(s) + 1, "score": s.score,
+                         "cer": cache[key]["cer"]})
+        for s in rank_donors(target, voices=[], extra=others, priors={}) if others else []:
+            key = hashlib.sha1("\n".join([CACHE_VERSION, "neural", s.voice, language,
+                                           *[x.text for x in sentences]]).encode()).hexdigest()
+            if key not in cache:
+                if asr is None:
+                    asr = dv.load_asr()
+                t0 = time.perf_counter()
+                mean, windows = dv.measure_neural_donor(choice, s.voice, sentences, language, asr)
+                cache[key] = {"cer": mean, "windows": windows, "seconds": time.perf_counter() - t0}
+                tmp = cache_path.with_suffix(".tmp")
+                tmp.write_text(json.dumps(cache, ensure_ascii=False))
+                os.replace(tmp, cache_path)
+                log(f"{code} {s.voice}: CER {mean:.3f} ({cache[key]['seconds']:.0f} s)")
+            rows.append({"voice": s.voice, "phon_rank": None, "score": s.score, "cer": cache[key]["cer"],
+                         "neural": True})
+        out[code] = {"name": choice.name, "iso639_3": choice.iso639_3, "asr_language": language,
+                     "excluded": sorted(excluded), "ranked": len(ranked), "sentences": len(sentences),
+                     "donors": rows, "_target": target, "_espeak": espeak + others}
     return out
+
+
+def evaluate(results: dict) -> dict:
+    """Per target T, nested leave-one-language-out: the prior from the other targets measured here, the
+    weight chosen on them (:func:`synthkit.donor_prior.choose_weight`), then Spearman between T's CERs and
+    (a) the ranking synthkit uses with that prior and weight, (b) the phonological score alone, (c) the
+    prior alone."""
+    from synthkit import donor_prior
+    from synthkit.donor_verify import spearman
+    from synthkit.donors import rank_donors
+
+    measured, scores = {}, {}
+    for r in results.values():
+        if "error" not in r:
+            rows = [x for x in r["donors"] if x["cer"] is not None]
+            measured[r["iso639_3"]] = {x["voice"]: x["cer"] for x in rows}
+            scores[r["iso639_3"]] = {x["voice"]: round(x["score"], 6) for x in rows}
+    for r in results.values():
+        if "error" in r:
+            continue
+        lang = r["iso639_3"]
+        priors = donor_prior.prior(measured, leave_out=[lang])
+        weight = donor_prior.choose_weight(measured, scores, leave_out=[lang])
+        ranked = rank_donors(r["_target"], voices=[], extra=r["_espeak"], priors=priors, weight=weight)
+        rank = {s.voice: i for i, s in enumerate(ranked, start=1)}
+        rows = [x for x in r["donors"] if x["cer"] is not None]
+        for x in rows:
+            x["rank"], x["prior"] = rank[x["voice"]], priors.get(x["voice"])
+        cers = [x["cer"] for x in rows]
+        r["weight"] = weight
+        r["spearman"] = spearman([x["rank"] for x in rows], cers)
+        r["spearman_phonological"] = spearman([x["score"] for x in rows], cers)
+        with_prior = [x for x in rows if x["prior"] is not None]
+        r["spearman_prior"] = spearman([x["prior"] for x in with_prior], [x["cer"] for x in with_prior])
+        r["prior_languages"] = sorted(k for k in measured if k != lang)
+        best = sorted(rows, key=lambda x: x["rank"])[:12]
+        r["spearman_top12"] = spearman([x["rank"] for x in best], [x["cer"] for x in best])
+    return results
 
 
 def report(results: dict, n_sentences: int) -> str:
@@ -110,36 +169,46 @@ def report(results: dict, n_sentences: int) -> str:
         f"{machine()}. Round trip as `synthkit donors --verify`: each donor renders {n_sentences} sentences of the "
         "target text (phoneme-mapped, default prosody), Whisper base (multilingual, CTranslate2 int8, beam 5) "
         "transcribes them with the language forced to the target, CER against the text. Donors: every "
-        "non-constructed espeak-ng voice except the target's own language (`--exclude`), ranked by synthkit's "
-        "score; the ones checked are evenly spaced along that ranking. Spearman is between the score (lower = "
-        "better) and the CER (lower = better): +1 = the ranking orders donors exactly as they are heard.",
+        "non-constructed espeak-ng voice except the target's own language (`--exclude`), and (`--neural`) the "
+        "installed neural donors, Kokoro-82M and Piper joe, rendered through `synth`. The ranking synthkit "
+        "uses (`synthkit.donors.rank_donors`): the percentile of the phonological score among the candidates "
+        "plus the donor's measured prior (`synthkit.donor_prior`: its mean CER percentile over the *other* "
+        "languages measured; the target's own measurements are left out, as for a language nobody measured), "
+        "weighted by the weight that ranks the *other* languages' donors best (nested: chosen without the "
+        "target). "
+        "Spearman is between that rank and the CER (+1 = donors ordered exactly as they are heard); beside it "
+        "the phonological score alone (the ranking before the prior) and the prior alone.",
         "",
-        "| target | text | donors ranked / checked | Spearman (all checked) | Spearman (12 best-ranked) | "
-        "CER of best-ranked donor | lowest CER (donor) | target ≥ 0.7 |",
-        "|---|---|---|---|---|---|---|---|",
+        "| target | text | donors ranked / checked | weight (chosen without the target) | Spearman, ranking used | "
+        "phonological score alone | prior alone | Spearman (12 best-ranked) | CER of best-ranked donor | "
+        "lowest CER (donor) | target ≥ 0.7 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     met = 0
     for code, r in results.items():
         if "error" in r:
-            lines.append(f"| {code} | – | – | – | – | – | – | {r['error']} |")
+            lines.append(f"| {code} | – | – | – | – | – | – | – | – | – | {r['error']} |")
             continue
-        rows = r["donors"]
+        rows = [x for x in r["donors"] if x["cer"] is not None]
         first = min(rows, key=lambda x: x["rank"])
         low = min(rows, key=lambda x: x["cer"])
         ok = r["spearman"] >= TARGET_RHO and len(rows) >= 20
         met += ok
         rel = TEXTS[code].relative_to(ROOT)
-        lines.append(f"| {r['name']} ({code}) | `{rel}` | {r['ranked']} / {len(rows)} | **{r['spearman']:.2f}** | "
-                     f"{r['spearman_top12']:.2f} | {first['cer']:.3f} ({first['voice']}) | {low['cer']:.3f} "
-                     f"({low['voice']}, rank {low['rank']}) | {'met' if ok else 'NOT met'} |")
+        lines.append(f"| {r['name']} ({code}) | `{rel}` | {r['ranked']} / {len(rows)} | {r['weight']:g} | "
+                     f"**{r['spearman']:.2f}** | "
+                     f"{r['spearman_phonological']:.2f} | {r['spearman_prior']:.2f} | {r['spearman_top12']:.2f} | "
+                     f"{first['cer']:.3f} ({first['voice']}) | {low['cer']:.3f} ({low['voice']}, rank {low['rank']}) | "
+                     f"{'met' if ok else 'NOT met'} |")
     lines += ["", f"Target (Spearman ≥ {TARGET_RHO} over ≥ 20 donors for each of ≥ 3 languages the ASR knows): "
-              f"{'met' if met >= 3 else 'NOT met'} ({met} of {len(results)} targets)."]
-    for code, r in results.items():
-        if "error" in r:
-            continue
-        cells = ", ".join(f"{x['voice']} {x['score']:.4f}/{x['cer']:.2f}" for x in sorted(r["donors"], key=lambda x: x["rank"]))
-        lines.append(f"\n{code} (score/CER, by rank): {cells}")
+              f"{'met' if met >= 3 else 'NOT met'} ({met} of {sum('error' not in r for r in results.values())} "
+              "targets)."]
     return "\n".join(lines)
+
+
+def save_results(results: dict, path: Path) -> None:
+    clean = {k: {kk: vv for kk, vv in v.items() if not kk.startswith("_")} for k, v in results.items()}
+    path.write_text(json.dumps(clean, indent=1, ensure_ascii=False))
 
 
 def main() -> None:
@@ -148,13 +217,15 @@ def main() -> None:
     ap.add_argument("--donors", type=int, default=24)
     ap.add_argument("--sentences", type=int, default=10)
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "donors" / "verify-cache.json")
+    ap.add_argument("--neural", action="store_true", help="also the installed neural donors (Kokoro, Piper)")
     ap.add_argument("--no-write", action="store_true", help="print, do not update BENCHMARKS.md")
     ap.add_argument("--note", default="", help="a paragraph added to the section (machine load, scope)")
     args = ap.parse_args()
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     results = measure([t.strip() for t in args.targets.split(",") if t.strip()], args.donors, args.sentences,
-                      args.cache, log=lambda m: print(m, file=sys.stderr, flush=True))
-    (args.cache.parent / "verify-results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+                      args.cache, log=lambda m: print(m, file=sys.stderr, flush=True), neural=args.neural)
+    evaluate(results)
+    save_results(results, args.cache.parent / "verify-results.json")
     body = report(results, args.sentences)
     if args.note:
         body += "\n\n" + args.note

@@ -20,8 +20,9 @@ rendered speech is heard as the target language's words.
   :data:`LOOP_RATIO` (Whisper's own loop test) is transcribed again sentence by sentence.
 * **Sentences**: :func:`sample_sentences` takes ``n`` usable sentences spread evenly over the text
   (first, last and evenly between), so a text sorted by topic or length is sampled across.
-* **Agreement**: :func:`spearman` between the phonological score and the measured CER over the donors
-  checked, and :func:`disagreements`: donors whose CER rank is far from their phonological rank.
+* **Agreement**: :func:`spearman` between the donors' rank (the ranking synthkit uses: phonological
+  score and measured prior, :mod:`synthkit.donor_prior`) and the measured CER over the donors checked,
+  and :func:`disagreements`: donors whose CER rank is far from their rank.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from .errors import SynthkitError
 WINDOW_S = 28.0
 #: Silence between packed sentences (s).
 GAP_S = 0.6
-#: A donor "disagrees" when its rank by measured CER and its phonological rank differ by at least this
+#: A donor "disagrees" when its rank by measured CER and its rank differ by at least this
 #: share of the donors checked (and by at least 2 places).
 DISAGREE_SHARE = 0.3
 #: A transcript that gzip-compresses more than this is a decoding loop ("ti ti ti ...", one sentence again
@@ -62,7 +63,7 @@ class DonorCheck:
     """One donor voice's phonological score beside its measured round-trip CER."""
 
     voice: str
-    rank: int  # phonological rank among the donors ranked (1 = best)
+    rank: int  # rank among the donors ranked (1 = best; synthkit.donors.rank_donors)
     score: float  # phonological rank score (lower is better)
     cer: float | None  # character-weighted mean CER over the sample sentences; None when not measured
     cer_rank: int | None = None  # rank by CER among the donors checked (1 = lowest)
@@ -88,8 +89,9 @@ class Verification:
 
     @property
     def rho(self) -> float | None:
-        """Spearman correlation between phonological score and measured CER over the donors checked."""
-        pairs = [(c.score, c.cer) for c in self.checks if c.cer is not None]
+        """Spearman correlation between the rank (the ranking synthkit uses) and the measured CER over the
+        donors checked."""
+        pairs = [(c.rank, c.cer) for c in self.checks if c.cer is not None]
         return spearman([p[0] for p in pairs], [p[1] for p in pairs]) if len(pairs) >= 3 else None
 
     def to_dict(self) -> dict:
@@ -373,15 +375,15 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
 
 
 def disagreements(checks: Sequence[DonorCheck]) -> list[str]:
-    """Donors whose measured CER rank is far from their phonological rank (see :data:`DISAGREE_SHARE`)."""
+    """Donors whose measured CER rank is far from their rank (see :data:`DISAGREE_SHARE`)."""
     measured = sorted((c for c in checks if c.cer is not None), key=lambda c: c.rank)
     n = len(measured)
     out = []
-    for phon_rank, c in enumerate(measured, start=1):
-        gap = (c.cer_rank or phon_rank) - phon_rank
+    for rank, c in enumerate(measured, start=1):
+        gap = (c.cer_rank or rank) - rank
         if abs(gap) >= max(2, math.ceil(DISAGREE_SHARE * n)):
             better = "better" if gap < 0 else "worse"
-            out.append(f"{c.voice}: phonological rank {phon_rank} of {n}, heard {better} (CER rank {c.cer_rank}, "
+            out.append(f"{c.voice}: rank {rank} of {n}, heard {better} (CER rank {c.cer_rank}, "
                        f"CER {c.cer:.3f})")
     return out
 
@@ -396,9 +398,9 @@ def format_verification(v: Verification) -> str:
         lines.append(f"{c.rank:>4}  {c.voice:<16} {c.score:7.4f} {cer_s} {c.cer_rank or '–':>8}"
                      + (f"  ({c.note})" if c.note else ""))
     rho = v.rho
-    lines.append(f"Spearman (score vs CER) over {sum(c.cer is not None for c in v.checks)} donors: "
+    lines.append(f"Spearman (rank vs CER) over {sum(c.cer is not None for c in v.checks)} donors: "
                  + ("–" if rho is None or math.isnan(rho) else f"{rho:.2f}"))
     dis = disagreements(v.checks)
     lines.append("disagreements: " + ("; ".join(dis) if dis else "none (CER ranks within "
-                                      f"{DISAGREE_SHARE:.0%} of the phonological ranks)"))
+                                      f"{DISAGREE_SHARE:.0%} of the ranks)"))
     return "\n".join(lines)

@@ -3,7 +3,10 @@
 A donor's cost for a target text is the token-weighted mean of the mapping cost of every target
 segment (see :mod:`synthkit.text.mapping`); its coverage is the share of tokens it renders exactly,
 and its acceptable coverage the share mapped within :data:`~synthkit.text.mapping.UNMAPPED_COST`.
-Donors are ranked by ``cost + COVERAGE_WEIGHT * (1 - coverage)``, then by acceptable coverage. Constructed and fictional languages
+A donor's phonological score is ``cost + COVERAGE_WEIGHT * (1 - coverage)``. Donors are ranked by the
+percentile of that score among the candidates plus a measured prior: how well the donor is heard when it
+speaks other languages (:mod:`synthkit.donor_prior`; the target's own language left out), then by the
+score and acceptable coverage. Constructed and fictional languages
 (espeak-ng's ``art`` family: Esperanto, Lojban, Quenya, Klingon, ...) are left out unless asked for.
 
 Excluding donors (:func:`excluded_voices`), to simulate a language no voice speaks with one that has a
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .errors import SynthkitError
@@ -43,15 +46,22 @@ class DonorScore:
     coverage: float  # share of tokens rendered as the same IPA segment
     acceptable: float  # share of tokens mapped within UNMAPPED_COST
     worst: tuple[tuple[str, str, float, int], ...]  # (target, donor rendering, cost, tokens)
+    #: how the donor is heard in other languages (0 = best, 1 = worst; see synthkit.donor_prior); None:
+    #: not measured (ranked as the neutral 0.5)
+    prior: float | None = None
+    #: what the ranking sorts by (lower is better): percentile of ``score`` among the candidates + prior
+    rank_key: float | None = None
 
     @property
     def score(self) -> float:
-        """What donors are ranked by (lower is better)."""
+        """The phonological score (lower is better)."""
         return self.cost + COVERAGE_WEIGHT * (1 - self.coverage)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["score"] = round(self.score, 6)
+        for k in ("prior", "rank_key"):
+            d[k] = None if d[k] is None else round(d[k], 4)
         d["worst"] = [{"target": t, "donor": r, "cost": round(c, 4), "tokens": n} for t, r, c, n in self.worst]
         return d
 
@@ -127,7 +137,9 @@ def excluded_voices(languages: Sequence[str] = (), families_: Sequence[str] = ()
 
 def rank_donors(target: TargetInventory, voices: list[str] | None = None, include_constructed: bool = False,
                 overrides_path: str | Path | None = None, extra: Sequence[Inventory] = (),
-                exclude: Collection[str] = (), skipped: list[tuple[str, str]] | None = None) -> list[DonorScore]:
+                exclude: Collection[str] = (), skipped: list[tuple[str, str]] | None = None,
+                language: str | None = None, priors: dict[str, float] | None = None,
+                weight: float | None = None) -> list[DonorScore]:
     """Score every backend's donor voices (:func:`synthkit.tts.backends.donor_candidates`: espeak-ng's
     voices and the installed neural voices) but those in ``exclude`` (voice codes, see
     :func:`excluded_voices`), or only ``voices`` (``--donor`` names; ``[]`` for none), and the ``extra``
@@ -135,7 +147,13 @@ def rank_donors(target: TargetInventory, voices: list[str] | None = None, includ
 
     With ``skipped`` (a list), a donor that cannot render a line of ``overrides_path`` (e.g. a global
     override to a segment one voice lacks) is left out and ``(voice, reason)`` appended, so the others
-    are still ranked; without it, that raises :class:`~synthkit.text.mapping.UnrenderableOverride`."""
+    are still ranked; without it, that raises :class:`~synthkit.text.mapping.UnrenderableOverride`.
+
+    Ranked by :func:`synthkit.donor_prior.rank_keys`: the score's percentile among the donors scored plus
+    ``weight`` times the donor's prior, from the shipped measurements less those of ``language`` (the
+    target's ISO 639-3 code), or ``priors`` when given (voice -> prior; ``{}`` ranks by the score alone);
+    the weight is the shipped table's (:func:`synthkit.donor_prior.choose_weight`) unless given."""
+    from . import donor_prior
     from .tts import backends
 
     if target.tokens == 0:
@@ -161,16 +179,27 @@ def rank_donors(target: TargetInventory, voices: list[str] | None = None, includ
     from .text.mapping import save_feature_cache
 
     save_feature_cache()
-    scores.sort(key=lambda s: (round(s.score, 6), -s.acceptable, s.voice))
+    if priors is None:
+        priors = donor_prior.shipped_prior([language] if language else ())
+    if weight is None:
+        weight = donor_prior.shipped_weight()
+    keys = donor_prior.rank_keys({s.voice: round(s.score, 6) for s in scores}, priors, weight)
+    scores = [replace(s, prior=priors.get(s.voice), rank_key=keys[s.voice]) for s in scores]
+    scores.sort(key=lambda s: (round(s.rank_key, 6), round(s.score, 6), -s.acceptable, s.voice))
     return scores
 
 
 def format_ranking(scores: list[DonorScore], top: int) -> str:
-    lines = [f"{'rank':>4}  {'voice':<10} {'score':>7} {'cost':>7} {'exact':>6} {'ok':>6}  "
+    """The ranking as a table: ``score`` is phonological, ``heard`` the donor's prior (how it is heard in
+    other languages, 0 = best; – = not measured), ``key`` what the rank is by."""
+    lines = [f"{'rank':>4}  {'voice':<10} {'key':>5} {'score':>7} {'heard':>5} {'cost':>7} {'exact':>6} {'ok':>6}  "
              "worst-mapped (target→donor cost×tokens)"]
     for i, s in enumerate(scores[:top], 1):
         worst = ", ".join(f"{t}→{r} {c:.2f}×{n}" for t, r, c, n in s.worst) or "—"
-        lines.append(f"{i:>4}  {s.voice:<10} {s.score:7.4f} {s.cost:7.4f} {s.coverage:6.1%} {s.acceptable:6.1%}  {worst}")
+        key = "–" if s.rank_key is None else f"{s.rank_key:.2f}"
+        heard = "–" if s.prior is None else f"{s.prior:.2f}"
+        lines.append(f"{i:>4}  {s.voice:<10} {key:>5} {s.score:7.4f} {heard:>5} {s.cost:7.4f} {s.coverage:6.1%} "
+                     f"{s.acceptable:6.1%}  {worst}")
     return "\n".join(lines)
 
 

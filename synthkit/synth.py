@@ -255,7 +255,7 @@ def plan_donors(config: SynthConfig, choice: LanguageChoice, backend: RenderPlan
             raise SynthkitError("every donor voice was excluded (--exclude / --exclude-family)")
         skipped: list[tuple[str, str]] = []  # donors that cannot render an override are not chosen
         ranking = rank_donors(target, voices=[], extra=invs, overrides_path=config.mapping,
-                              skipped=skipped)[: config.donors]
+                              skipped=skipped, language=choice.iso639_3)[: config.donors]
         for voice, why in skipped:
             print(f"synthkit synth: skipped donor {voice}: {why}", file=sys.stderr)
     else:

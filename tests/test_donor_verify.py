@@ -40,7 +40,7 @@ def test_disagreements_name_far_donors():
               [("a", 1, 0.1, 1), ("b", 2, 0.2, 2), ("c", 3, 0.9, 6), ("d", 4, 0.3, 3), ("e", 5, 0.4, 4),
                ("f", 6, 0.5, 5)]]
     out = dv.disagreements(checks)
-    assert len(out) == 1 and out[0].startswith("c: phonological rank 3 of 6, heard worse")
+    assert len(out) == 1 and out[0].startswith("c: rank 3 of 6, heard worse")
 
 
 def test_sample_sentences_spread_over_the_text():

@@ -85,7 +85,8 @@ def donors(language, text_path, g2p, mapping, top, include_constructed, exclude,
         _load_verifier()
     skipped: list[tuple[str, str]] = []
     scores = rank_donors(target, include_constructed=include_constructed, overrides_path=mapping,
-                         extra=[_extra_donor(spec, choice) for spec in extra], exclude=excluded, skipped=skipped)
+                         extra=[_extra_donor(spec, choice) for spec in extra], exclude=excluded, skipped=skipped,
+                         language=choice.iso639_3)
     for voice, why in skipped:
         click.echo(f"synthkit donors: skipped donor {voice}: {why}", err=True)
     verification = None

@@ -1,0 +1,134 @@
+"""How well each espeak-ng donor voice is heard when it speaks *other* languages: a measured prior.
+
+The phonological score (:mod:`synthkit.donors`) only says whether a donor has segments close to the
+target's; most donors cover a target's segments almost exactly, so their scores lie close together
+and say little about what a listener hears. Measured by round trip (render through the donor, Whisper
+base reads it back, CER against the text; :mod:`synthkit.donor_verify`), donors differ in something
+the score does not see: some voices are heard well whatever foreign language they are fed (clear,
+steady formant voices), others badly (voices that impose lexical tone or their own reduction rules).
+
+This module keeps those measurements: for every measured target language, each donor's round-trip
+CER, turned into a percentile within that language (0 = the donor heard best, 1 = worst; languages
+differ in how well the ASR knows them, so raw CERs are not comparable across languages). A donor's
+**prior** is the mean of its percentiles over the measured languages. The ranking synthkit uses
+(:func:`synthkit.donors.rank_donors`) orders donors by ``pct(score) + weight * prior``: the
+percentile of the phonological score among the candidates plus the weighted prior (a donor without
+measurements gets the neutral 0.5), the target's own language always left out of the prior, so that a
+measured language is ranked as one nobody measured would be.
+
+The weight is not set by hand: :func:`choose_weight` takes, from :data:`WEIGHTS`, the one whose
+ranking best orders the measured languages' donors by CER, each language judged with a prior made
+without it (leave one language out). The table ships as ``synthkit/data/donor_prior.json`` (the CERs,
+the phonological scores they were measured beside, and the chosen weight), made by
+``recipes/donor_prior/build.py`` from ``bench/bench_donor_verify.py``'s measurements. The benchmark
+nests this: for each target, the weight is chosen on the other languages and the prior made from them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+#: The shipped table (see module doc).
+PRIOR_PATH = Path(__file__).with_name("data") / "donor_prior.json"
+#: Weight of the prior against the percentile of the phonological score (both lie in 0-1) when the
+#: table does not give one (equal say).
+PRIOR_WEIGHT = 1.0
+#: The weights :func:`choose_weight` tries (0: the phonological score alone; large: the prior decides,
+#: the score breaks ties).
+WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+#: A donor with no measurement: neither favoured nor held back.
+NEUTRAL = 0.5
+
+
+def percentiles(values: Mapping[str, float]) -> dict[str, float]:
+    """key -> its rank among ``values`` as a share in 0-1 (0 = lowest value; ties share their mean
+    rank); a single value gets 0.5."""
+    keys = sorted(values, key=lambda k: values[k])
+    n = len(keys)
+    if n == 1:
+        return {keys[0]: NEUTRAL}
+    out: dict[str, float] = {}
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and values[keys[j + 1]] == values[keys[i]]:
+            j += 1
+        share = ((i + j) / 2) / (n - 1)
+        for k in keys[i:j + 1]:
+            out[k] = share
+        i = j + 1
+    return out
+
+
+def prior(measured: Mapping[str, Mapping[str, float]], leave_out: Sequence[str] = (),
+          min_donors: int = 10) -> dict[str, float]:
+    """voice -> mean CER percentile over the languages of ``measured`` (language -> voice -> CER) but
+    those in ``leave_out``; languages with fewer than ``min_donors`` measured donors are not used
+    (their percentiles are too coarse)."""
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for lang, cers in measured.items():
+        if lang in leave_out or len(cers) < min_donors:
+            continue
+        for voice, p in percentiles(cers).items():
+            sums[voice] = sums.get(voice, 0.0) + p
+            counts[voice] = counts.get(voice, 0) + 1
+    return {v: sums[v] / counts[v] for v in sums}
+
+
+def rank_keys(scores: Mapping[str, float], priors: Mapping[str, float],
+              weight: float = PRIOR_WEIGHT) -> dict[str, float]:
+    """voice -> what the ranking sorts by (lower is better): the percentile of its phonological score
+    among ``scores`` plus ``weight`` times its prior (:data:`NEUTRAL` when it has none)."""
+    pct = percentiles(dict(scores)) if scores else {}
+    return {v: pct[v] + weight * priors.get(v, NEUTRAL) for v in scores}
+
+
+def loo_spearman(cer: Mapping[str, Mapping[str, float]], scores: Mapping[str, Mapping[str, float]], lang: str,
+                 weight: float, leave_out: Sequence[str] = ()) -> float:
+    """Spearman between ``lang``'s measured CERs and the ranking by ``pct(score) + weight * prior``, the
+    prior made without ``lang`` (and without ``leave_out``)."""
+    from .donor_verify import spearman
+
+    priors = prior(cer, leave_out=[lang, *leave_out])
+    voices = [v for v in cer[lang] if v in scores.get(lang, {})]
+    keys = rank_keys({v: scores[lang][v] for v in voices}, priors, weight)
+    return spearman([keys[v] for v in voices], [cer[lang][v] for v in voices])
+
+
+def choose_weight(cer: Mapping[str, Mapping[str, float]], scores: Mapping[str, Mapping[str, float]],
+                  leave_out: Sequence[str] = (), weights: Sequence[float] = WEIGHTS) -> float:
+    """The weight (of ``weights``) with the highest mean :func:`loo_spearman` over the languages of
+    ``cer`` but ``leave_out``; ties go to the smaller weight."""
+    langs = [lang for lang in cer if lang not in leave_out and lang in scores]
+    if len(langs) < 2:
+        return PRIOR_WEIGHT
+
+    def mean_rho(w: float) -> float:
+        vals = [loo_spearman(cer, scores, lang, w, leave_out) for lang in langs]
+        vals = [v for v in vals if v == v]
+        return sum(vals) / len(vals) if vals else float("-inf")
+
+    return max(weights, key=lambda w: (round(mean_rho(w), 6), -w))
+
+
+@lru_cache(maxsize=1)
+def table() -> dict:
+    """The shipped measurements (``{"meta": ..., "weight": w, "cer": {language: {voice: CER}}, "score":
+    {language: {voice: phonological score}}}``); empty when the file is absent (then every donor gets
+    the neutral prior and the ranking is phonological)."""
+    if not PRIOR_PATH.is_file():
+        return {"meta": {}, "weight": PRIOR_WEIGHT, "cer": {}, "score": {}}
+    return json.loads(PRIOR_PATH.read_text(encoding="utf-8"))
+
+
+def shipped_prior(leave_out: Sequence[str] = ()) -> dict[str, float]:
+    """The prior from the shipped table (``leave_out``: ISO 639-3 codes, as the table names them)."""
+    return prior(table()["cer"], leave_out)
+
+
+def shipped_weight() -> float:
+    return float(table().get("weight", PRIOR_WEIGHT))
