@@ -49,6 +49,14 @@ def spread(n_total: int, k: int) -> list[int]:
     return sorted({round(i * (n_total - 1) / (k - 1)) for i in range(k)})
 
 
+def _store(cache: dict, cache_path: Path, key: str, entry: dict) -> None:
+    """Add one measurement and write the cache atomically (a killed run keeps what it measured)."""
+    cache[key] = entry
+    tmp = cache_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(cache, ensure_ascii=False))
+    os.replace(tmp, cache_path)
+
+
 def measure(targets: list[str], n_donors: int, n_sentences: int, cache_path: Path, log=print,
             neural: bool = False) -> dict:
     """Round-trip CER of ``n_donors`` espeak-ng donors per target (evenly spaced along the phonological
@@ -95,11 +103,8 @@ def measure(targets: list[str], n_donors: int, n_sentences: int, cache_path: Pat
                 t0 = time.perf_counter()
                 clips = [dv.render_espeak(inv.voice, text) for text in inputs]
                 mean, windows = dv.round_trip(clips, [x.text for x in sentences], asr, language)
-                cache[key] = {"cer": mean, "windows": windows, "seconds": time.perf_counter() - t0,
-                              "empty_retry": True}
-                tmp = cache_path.with_suffix(".tmp")
-                tmp.write_text(json.dumps(cache, ensure_ascii=False))
-                os.replace(tmp, cache_path)
+                _store(cache, cache_path, key, {"cer": mean, "windows": windows,
+                                                "seconds": time.perf_counter() - t0, "empty_retry": True})
                 log(f"{code} {s.voice}: CER {mean:.3f} ({cache[key]['seconds']:.0f} s)")
             rows.append({"voice": s.voice, "phon_rank": ranked.index(s) + 1, "score": s.score,
                          "cer": cache[key]["cer"]})
@@ -111,10 +116,8 @@ def measure(targets: list[str], n_donors: int, n_sentences: int, cache_path: Pat
                     asr = dv.load_asr()
                 t0 = time.perf_counter()
                 mean, windows = dv.measure_neural_donor(choice, s.voice, sentences, language, asr)
-                cache[key] = {"cer": mean, "windows": windows, "seconds": time.perf_counter() - t0}
-                tmp = cache_path.with_suffix(".tmp")
-                tmp.write_text(json.dumps(cache, ensure_ascii=False))
-                os.replace(tmp, cache_path)
+                _store(cache, cache_path, key, {"cer": mean, "windows": windows,
+                                                "seconds": time.perf_counter() - t0})
                 log(f"{code} {s.voice}: CER {mean:.3f} ({cache[key]['seconds']:.0f} s)")
             rows.append({"voice": s.voice, "phon_rank": None, "score": s.score, "cer": cache[key]["cer"],
                          "neural": True})

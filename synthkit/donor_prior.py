@@ -43,24 +43,29 @@ WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 NEUTRAL = 0.5
 
 
+def ranks(xs: Sequence[float]) -> list[float]:
+    """1-based rank of each of ``xs`` (ties share their mean rank)."""
+    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    out = [0.0] * len(xs)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            out[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return out
+
+
 def percentiles(values: Mapping[str, float]) -> dict[str, float]:
     """key -> its rank among ``values`` as a share in 0-1 (0 = lowest value; ties share their mean
     rank); a single value gets 0.5."""
-    keys = sorted(values, key=lambda k: values[k])
-    n = len(keys)
-    if n == 1:
+    keys = list(values)
+    if len(keys) == 1:
         return {keys[0]: NEUTRAL}
-    out: dict[str, float] = {}
-    i = 0
-    while i < n:
-        j = i
-        while j + 1 < n and values[keys[j + 1]] == values[keys[i]]:
-            j += 1
-        share = ((i + j) / 2) / (n - 1)
-        for k in keys[i:j + 1]:
-            out[k] = share
-        i = j + 1
-    return out
+    r = ranks([values[k] for k in keys])
+    return {k: (rk - 1) / (len(keys) - 1) for k, rk in zip(keys, r)}
 
 
 def prior(measured: Mapping[str, Mapping[str, float]], leave_out: Sequence[str] = (),

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .audio import DEFAULT_SAMPLE_RATE, int16_to_float, resample
+from .donor_prior import ranks as _ranks
 from .errors import SynthkitError
 
 #: Longest packed window (s); Whisper reads 30 s.
@@ -350,20 +351,6 @@ def acoustic_matrix(targets: dict, donors: Sequence[str], n: int, overrides_path
                 row.append(measure_donor(invs[voice], sentences, language, asr, overrides_path, tonal)[0])
         rows.append(row)
     return rows, skipped
-
-
-def _ranks(xs: Sequence[float]) -> list[float]:
-    order = sorted(range(len(xs)), key=lambda i: xs[i])
-    ranks = [0.0] * len(xs)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            ranks[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return ranks
 
 
 def spearman(x: Sequence[float], y: Sequence[float]) -> float:

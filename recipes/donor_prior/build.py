@@ -40,7 +40,6 @@ def main() -> None:
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     results = bench.measure([t.strip() for t in args.targets.split(",") if t.strip()], 10_000, args.sentences,
                             args.cache, log=lambda m: print(m, file=sys.stderr, flush=True), neural=True)
-    import espeakng_loader  # noqa: F401  (its version is recorded)
     from importlib.metadata import version
 
     from synthkit.donor_prior import WEIGHTS, choose_weight
