@@ -169,6 +169,19 @@ def variants_dir() -> Path:
     return Path(paths()[1]) / "voices" / "!v"
 
 
+#: Phonemes espeak-ng reports by their mnemonic because its tables give them no IPA; Kirshenbaum's '.'
+#: (espeak-ng's mnemonics follow it) marks a retroflex: the Indic voices' flap (Hindi ड़ as in लड़का) and
+#: Mandarin's sibilants. Without this the flap would read as IPA 'r' followed by a syllable break.
+PLACEHOLDER_IPA = {"r.": "ɽ", "s.": "ʂ", "ts.": "ʈʂ", "ts.h": "ʈʂʰ"}
+
+
+def placeholder_ipa(ph: str) -> str:
+    """``ph`` with an espeak-ng placeholder (:data:`PLACEHOLDER_IPA`) written as IPA, stress kept."""
+    core = ph.lstrip("ˈˌ")
+    rep = PLACEHOLDER_IPA.get(core)
+    return ph if rep is None else ph[:len(ph) - len(core)] + rep
+
+
 @dataclass(frozen=True)
 class Rendering:
     samples: np.ndarray  # int16, mono
@@ -210,7 +223,7 @@ class _Session:
         i = 0
         while events[i].type != _EVENT_LIST_TERMINATED:
             if events[i].type == _EVENT_PHONEME:
-                ph = events[i].id.decode("utf-8", errors="replace")
+                ph = placeholder_ipa(events[i].id.decode("utf-8", errors="replace"))
                 self._phonemes.append(ph)
                 self._events.append((events[i].sample, 1, ph))
             elif events[i].type == _EVENT_WORD:

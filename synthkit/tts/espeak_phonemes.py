@@ -43,7 +43,7 @@ LENGTHEN = ":"
 STRESS_MNEMONICS = {"ˈ": "'", "ˌ": ","}
 #: Families of constructed or fictional languages, left out of automatic donor choice.
 CONSTRUCTED_FAMILY = "art"
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8  # 8: placeholders written as IPA (espeak_lib.PLACEHOLDER_IPA)
 
 
 @dataclass(frozen=True)
