@@ -6,7 +6,12 @@ and its acceptable coverage the share mapped within :data:`~synthkit.text.mappin
 A donor's phonological score is ``cost + COVERAGE_WEIGHT * (1 - coverage)``. Donors are ranked by the
 percentile of that score among the candidates plus a measured prior: how well the donor is heard when it
 speaks other languages (:mod:`synthkit.donor_prior`; the target's own language left out), then by the
-score and acceptable coverage. Constructed and fictional languages
+score and acceptable coverage. Before all that comes a **contrast floor**: a donor that merges more of the
+target's contrasts than the best candidate does (two target segments rendered alike, e.g. Yoruba /ɛ/ and
+/e/ both as [e]: its ``merged`` share of tokens, counted beyond the most frequent segment of each merged
+set) by more than :data:`MERGE_TOLERANCE` of the tokens is ranked after every donor that does not,
+however well it is heard: speech that a listener understands but that has lost a phonemic contrast
+teaches a model the wrong language. Constructed and fictional languages
 (espeak-ng's ``art`` family: Esperanto, Lojban, Quenya, Klingon, ...) are left out unless asked for.
 
 Excluding donors (:func:`excluded_voices`), to simulate a language no voice speaks with one that has a
@@ -36,6 +41,11 @@ WORST_N = 3
 #: ``cost + COVERAGE_WEIGHT * (1 - coverage)``. Cheap near-misses everywhere (nasalizing every /u/)
 #: should not beat a donor that renders most segments exactly.
 COVERAGE_WEIGHT = 0.02
+#: The contrast floor (module doc): a donor whose merged share of tokens exceeds the lowest among the
+#: candidates by more than this is ranked after every donor within it. 0.05: Yoruba donors merging
+#: /ɛ e/ and /ɔ o/ lose ~10 % of the tokens and fall below it; the allophone-level mergers most donors
+#: make for Swahili or Hausa (1-3 %: /n n̩/, /d ɗ/) do not.
+MERGE_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,13 @@ class DonorScore:
     coverage: float  # share of tokens rendered as the same IPA segment
     acceptable: float  # share of tokens mapped within UNMAPPED_COST
     worst: tuple[tuple[str, str, float, int], ...]  # (target, donor rendering, cost, tokens)
+    #: share of tokens whose contrast the donor loses: target segments rendered alike, each merged set
+    #: counted beyond its most frequent segment (module doc)
+    merged: float = 0.0
+    #: the merged sets, most tokens first, as ``"ɛ/e→e"`` (target segments / donor rendering)
+    mergers: tuple[str, ...] = ()
+    #: ranked after the donors within the contrast floor (:data:`MERGE_TOLERANCE`)
+    below_floor: bool = False
     #: how the donor is heard in other languages (0 = best, 1 = worst; see synthkit.donor_prior); None:
     #: not measured (ranked as the neutral 0.5)
     prior: float | None = None
@@ -60,6 +77,8 @@ class DonorScore:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["score"] = round(self.score, 6)
+        d["merged"] = round(self.merged, 4)
+        d["mergers"] = list(self.mergers)
         for k in ("prior", "rank_key"):
             d[k] = None if d[k] is None else round(d[k], 4)
         d["worst"] = [{"target": t, "donor": r, "cost": round(c, 4), "tokens": n} for t, r, c, n in self.worst]
@@ -76,15 +95,32 @@ def score_donor(target: TargetInventory, inv: Inventory, overrides_path: str | P
     total = target.tokens or 1
     cost = exact = ok = 0.0
     per_seg = []
+    renderings: dict[tuple[str, ...], list[tuple[int, str]]] = {}
     for seg, n in target.counts.items():
         sm, _ = mapper.map(seg)
         cost += n * sm.cost
         exact += n * (sm.how == "exact")
         ok += n * (not sm.unmapped)
         per_seg.append((sm.cost * n, seg, " ".join(sm.donor) or "∅", sm.cost, n))
+        renderings.setdefault(tuple(sm.donor), []).append((n, seg))
     per_seg.sort(reverse=True)
     worst = tuple((seg, r, c, n) for w, seg, r, c, n in per_seg[:WORST_N] if w > 0)
-    return DonorScore(inv.voice, inv.name, cost / total, exact / total, ok / total, worst)
+    merged, mergers = _mergers(renderings)
+    return DonorScore(inv.voice, inv.name, cost / total, exact / total, ok / total, worst,
+                      merged / total, mergers)
+
+
+def _mergers(renderings: dict[tuple[str, ...], list[tuple[int, str]]]) -> tuple[int, tuple[str, ...]]:
+    """(tokens whose contrast is lost, the merged sets as ``"ɛ/e→e"``, most lost tokens first) from donor
+    rendering -> [(tokens, target segment)]. A segment dropped (rendered as nothing) merges with nothing."""
+    lost = []
+    for donor, segs in renderings.items():
+        if len(segs) < 2 or not donor:
+            continue
+        segs = sorted(segs, key=lambda x: (-x[0], x[1]))
+        lost.append((sum(n for n, _ in segs[1:]), "/".join(s for _, s in segs) + "→" + " ".join(donor)))
+    lost.sort(key=lambda x: (-x[0], x[1]))
+    return sum(n for n, _ in lost), tuple(m for _, m in lost)
 
 
 def _iso3(code: str) -> str:
@@ -184,22 +220,32 @@ def rank_donors(target: TargetInventory, voices: list[str] | None = None, includ
     if weight is None:
         weight = donor_prior.shipped_weight()
     keys = donor_prior.rank_keys({s.voice: round(s.score, 6) for s in scores}, priors, weight)
-    scores = [replace(s, prior=priors.get(s.voice), rank_key=keys[s.voice]) for s in scores]
-    scores.sort(key=lambda s: (round(s.rank_key, 6), round(s.score, 6), -s.acceptable, s.voice))
+    floor = min((s.merged for s in scores), default=0.0) + MERGE_TOLERANCE
+    scores = [replace(s, prior=priors.get(s.voice), rank_key=keys[s.voice], below_floor=s.merged > floor + 1e-9)
+              for s in scores]
+    scores.sort(key=lambda s: (s.below_floor, round(s.rank_key, 6), round(s.score, 6), -s.acceptable, s.voice))
     return scores
 
 
 def format_ranking(scores: list[DonorScore], top: int) -> str:
     """The ranking as a table: ``score`` is phonological, ``heard`` the donor's prior (how it is heard in
-    other languages, 0 = best; – = not measured), ``key`` what the rank is by."""
-    lines = [f"{'rank':>4}  {'voice':<10} {'key':>5} {'score':>7} {'heard':>5} {'cost':>7} {'exact':>6} {'ok':>6}  "
-             "worst-mapped (target→donor cost×tokens)"]
+    other languages, 0 = best; – = not measured), ``key`` what the rank is by, ``lost`` the share of tokens
+    whose contrast the donor merges (``!``: below the contrast floor, ranked after the others whatever its
+    key), then the worst-mapped segments and the merged sets."""
+    lines = [f"{'rank':>4}  {'voice':<10} {'key':>5} {'score':>7} {'heard':>5} {'cost':>7} {'exact':>6} {'ok':>6} "
+             f"{'lost':>6}  worst-mapped (target→donor cost×tokens); merged"]
     for i, s in enumerate(scores[:top], 1):
         worst = ", ".join(f"{t}→{r} {c:.2f}×{n}" for t, r, c, n in s.worst) or "—"
+        if s.mergers:
+            worst += "; merges " + ", ".join(s.mergers[:3]) + (" …" if len(s.mergers) > 3 else "")
         key = "–" if s.rank_key is None else f"{s.rank_key:.2f}"
         heard = "–" if s.prior is None else f"{s.prior:.2f}"
+        lost = f"{s.merged:5.1%}" + ("!" if s.below_floor else " ")
         lines.append(f"{i:>4}  {s.voice:<10} {key:>5} {s.score:7.4f} {heard:>5} {s.cost:7.4f} {s.coverage:6.1%} "
-                     f"{s.acceptable:6.1%}  {worst}")
+                     f"{s.acceptable:6.1%} {lost:>6}  {worst}")
+    if any(s.below_floor for s in scores[:top]):
+        lines.append(f"! merges more of the target's contrasts than the best donor by over {MERGE_TOLERANCE:.0%} "
+                     "of the tokens: ranked after every donor that does not")
     return "\n".join(lines)
 
 

@@ -111,3 +111,28 @@ def test_the_ranking_with_the_prior_beats_the_score_alone_on_languages_left_out(
         better += with_prior > alone
     assert better >= 0.75 * len(cer), better
     assert t["weight"] in dp.WEIGHTS and t["weight"] > 0
+
+
+def test_mergers_count_the_tokens_beyond_each_merged_sets_most_frequent_segment():
+    from synthkit.donors import _mergers
+
+    lost, sets = _mergers({("e",): [(30, "e"), (10, "ɛ")], ("o",): [(5, "ɔ"), (20, "o"), (1, "ɔ̃")],
+                           ("a",): [(40, "a")], (): [(3, "ʔ"), (2, "h")]})
+    assert lost == 10 + 6  # ɛ (10) merged into e; ɔ and ɔ̃ (5 + 1) into o; dropped segments merge with nothing
+    assert sets == ("e/ɛ→e", "o/ɔ/ɔ̃→o")
+
+
+def test_the_contrast_floor_holds_a_donor_that_merges_yoruba_vowels_back_however_well_heard():
+    from synthkit.donors import MERGE_TOLERANCE
+
+    choice = resolve("yor-Latn")
+    target = measure_file(ROOT / "tests/data/yor.txt", make_g2p(choice.g2p), choice.iso639_3, choice.iso639_1,
+                          choice.script)
+    # sw renders Yoruba /ɛ/ as [e] and /ɔ/ as [o] (its inventory has no open-mid vowels); sr keeps them apart
+    voices = ["sw", "sr", "bg"]
+    ranked = rank_donors(target, voices=voices, priors={"sw": 0.0, "sr": 1.0, "bg": 1.0}, weight=8.0)
+    by = {s.voice: s for s in ranked}
+    assert {"ɛ/e→e", "ɔ/o→o"} <= {m.replace("e/ɛ", "ɛ/e").replace("o/ɔ", "ɔ/o") for m in by["sw"].mergers}
+    assert by["sw"].merged > by["sr"].merged + MERGE_TOLERANCE and by["sw"].below_floor
+    assert not by["sr"].below_floor and by["sw"].rank_key < by["sr"].rank_key  # the prior favours sw ...
+    assert ranked[-1].voice == "sw"  # ... and it still comes last

@@ -5,6 +5,7 @@ import json
 import matplotlib.image as mpimg
 import pytest
 
+from synthkit.donors import MERGE_TOLERANCE
 from synthkit.manifest import read_manifest
 from synthkit.synth import regenerate
 from synthkit.text.mapping import segment_class
@@ -23,8 +24,16 @@ def test_donors_rank(cli, lang):
     assert out["inventory"]["sentences"] == 50 and out["inventory"]["rejected"] == 0
     donors = out["donors"]
     assert len(donors) > 100
-    keys = [d["rank_key"] for d in donors]
-    assert keys == sorted(keys)  # ranked by score percentile + weighted prior (synthkit.donor_prior)
+    # ranked by score percentile + weighted prior (synthkit.donor_prior), below the contrast floor after
+    # the others: the donors that merge far more of the target's contrasts than the best one come last
+    keys = [(d["below_floor"], d["rank_key"]) for d in donors]
+    assert keys == sorted(keys)
+    floor = min(d["merged"] for d in donors) + MERGE_TOLERANCE
+    assert all(d["below_floor"] == (d["merged"] > floor + 1e-9) for d in donors)
+    assert not donors[0]["below_floor"]
+    for d in donors:  # merged sets name the segments rendered alike, and their tokens are counted
+        assert (d["merged"] > 0) == bool(d["mergers"])
+        assert all("/" in m and "→" in m for m in d["mergers"])
     assert sum(d["prior"] is not None for d in donors) >= 0.95 * len(donors)
     best = min(donors, key=lambda d: d["score"])
     assert best["acceptable"] > 0.95 and best["coverage"] > 0.85  # most segments exact, all acceptable
