@@ -169,6 +169,33 @@ def test_donor_phonemes_are_what_espeak_ng_said(english_through_donors):
         assert len(r["donor_phonemes"].split(" | ")) == len(said.words)
 
 
+def test_tonal_donor_phonemes_keep_the_targets_words(cli, tmp_path):
+    """Yoruba through donors: each syllable carries a pitch command and espeak-ng starts a word event at
+    every command, so donor_phonemes used to be split into syllables ('k | u' for 'ku'). Words are the
+    render text's [[...]] groups: as many as the row's phonemes, and the segments are still what
+    espeak-ng said."""
+    from synthkit.tts import espeak_lib
+
+    text = tmp_path / "yo.txt"
+    text.write_text("".join((DATA / "yor.txt").read_text(encoding="utf-8").splitlines(keepends=True)[:4]),
+                    encoding="utf-8")
+    out = tmp_path / "o"
+    res = cli("synth", "--lang", "yor-Latn", "--text", str(text), "--out", str(out), "--donor", "sr,bg",
+              "--donors", "2", "--voices", "2", "--augment", "none", "--quiet", "--json")
+    assert res.exit_code == 0, res.output
+    rows = list(read_manifest(out / "manifest.jsonl"))
+    assert len(rows) == 8 and {r["donor"] for r in rows} == {"sr", "bg"}
+    for r in rows:
+        words = r["donor_phonemes"].split(" | ")
+        assert len(words) == len(r["phonemes"].split(" | ")), (r["donor"], r["donor_phonemes"])
+        assert len(words) == r["render_text"].count("[[")
+        voice = f"{r['voice']}+{r['variant']}" if r["variant"] else r["voice"]
+        said = espeak_lib.synthesize(r["render_text"], voice, r["rate"], r["pitch"], r["pitch_range"],
+                                     phoneme_input=True)
+        assert _flat(r["donor_phonemes"].split()) == _flat(said.phonemes), (r["donor"], r["render_text"])
+        assert len(said.words) > len(words)  # espeak-ng's own word events do split the words
+
+
 def test_german_and_dutch_donors_say_what_the_row_says(english_through_donors):
     """English 'six' through German was spoken [zɪks] while the row said 's ˈɪ k s' (the inventory took
     German's final-devoiced [[z]] for s); 'three' went to θj: a glide for the rhotic."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import random
+import re
 from dataclasses import dataclass
 
 from ..audio import int16_to_float
@@ -83,17 +85,36 @@ class EspeakSynthesizer:
             text, voice.name, rate=p.get("rate", 175), pitch=p.get("pitch", 50),
             pitch_range=p.get("pitch_range", 50), phoneme_input=phoneme_input, seed=0, events=report_phonemes,
         )
-        return Audio(int16_to_float(r.samples), r.sample_rate, reported_phonemes(r) if report_phonemes else ())
+        said = reported_phonemes(r, text if phoneme_input else None) if report_phonemes else ()
+        return Audio(int16_to_float(r.samples), r.sample_rate, said)
 
 
-def reported_phonemes(r: espeak_lib.Rendering) -> tuple[str, ...]:
-    """The IPA phonemes espeak-ng reported, words separated by :data:`synthkit.text.ipa.WORD_SEP`."""
+def reported_phonemes(r: espeak_lib.Rendering, text: str | None = None) -> tuple[str, ...]:
+    """The IPA phonemes espeak-ng reported, words separated by :data:`synthkit.text.ipa.WORD_SEP`.
+
+    With ``text`` (the phoneme input rendered: ``[[...]]`` groups, one per word, separated by spaces),
+    words are the text's groups: espeak-ng starts a new word event at every embedded command, so a
+    tonal target's pitch commands (one per syllable) would split each word into syllables. Each
+    reported word goes to the group its text position falls in."""
     from ..text.ipa import WORD_SEP
 
     if not r.words:
         return tuple(x for x in r.phonemes if x)
+    words = [list(w) for w in r.words]
+    if text is not None and len(r.word_positions) == len(words):
+        starts = [m.start() + 1 for m in re.finditer(r"\S+", text)]  # espeak-ng counts from 1
+        merged: list[list[str]] = []
+        last = None
+        for w, pos in zip(words, r.word_positions):
+            group = bisect.bisect_right(starts, pos) - 1
+            if merged and group == last:
+                merged[-1].extend(w)
+            else:
+                merged.append(w)
+            last = group
+        words = merged
     out: list[str] = []
-    for w in r.words:
+    for w in words:
         if out:
             out.append(WORD_SEP)
         out.extend(w)

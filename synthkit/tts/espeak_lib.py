@@ -189,6 +189,8 @@ class Rendering:
     phonemes: tuple[str, ...]  # IPA phonemes espeak-ng reported while speaking; "" marks a pause/word end
     #: the same phonemes grouped by the words espeak-ng reported (word events), pauses left out
     words: tuple[tuple[str, ...], ...] = ()
+    #: where each of ``words`` starts in the text rendered (espeak-ng's 1-based character position)
+    word_positions: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,7 @@ class _Session:
         self.lib = lib
         self._chunks: list[bytes] = []
         self._phonemes: list[str] = []
-        self._events: list[tuple[int, int, str]] = []  # (sample, 0 word | 1 phoneme, IPA)
+        self._events: list[tuple[int, int, str | int]] = []  # (sample, 0 word | 1 phoneme, text position | IPA)
         self._collect = True  # gather phoneme and word events (see speak)
         self._cb = _Callback(self._on_audio)
         lib.espeak_SetSynthCallback(self._cb)
@@ -227,7 +229,7 @@ class _Session:
                 self._phonemes.append(ph)
                 self._events.append((events[i].sample, 1, ph))
             elif events[i].type == _EVENT_WORD:
-                self._events.append((events[i].sample, 0, ""))
+                self._events.append((events[i].sample, 0, events[i].text_position))
             i += 1
         return 0
 
@@ -267,20 +269,25 @@ class _Session:
         samples = np.frombuffer(b"".join(self._chunks), dtype=np.int16).copy()
         if not events:
             return Rendering(samples, ESPEAK_SAMPLE_RATE, ())
-        return Rendering(samples, ESPEAK_SAMPLE_RATE, tuple(self._phonemes), self._words())
+        return Rendering(samples, ESPEAK_SAMPLE_RATE, tuple(self._phonemes), *self._words())
 
-    def _words(self) -> tuple[tuple[str, ...], ...]:
-        """Phoneme events grouped by word: a word event carries the sample where its word starts, at or
-        before its first phoneme and after the previous word's last (ties: the word event first)."""
+    def _words(self) -> tuple[tuple[tuple[str, ...], ...], tuple[int, ...]]:
+        """Phoneme events grouped by word, and where each word starts in the text: a word event carries
+        the sample where its word starts, at or before its first phoneme and after the previous word's
+        last (ties: the word event first)."""
         words: list[list[str]] = []
-        for _sample, kind, ph in sorted(self._events, key=lambda e: (e[0], e[1])):
+        positions: list[int] = []
+        for _sample, kind, x in sorted(self._events, key=lambda e: (e[0], e[1])):
             if kind == 0:
                 words.append([])
-            elif ph:
+                positions.append(x)
+            elif x:
                 if not words:
                     words.append([])
-                words[-1].append(ph)
-        return tuple(tuple(w) for w in words if w)
+                    positions.append(0)
+                words[-1].append(x)
+        kept = [i for i, w in enumerate(words) if w]
+        return tuple(tuple(words[i]) for i in kept), tuple(positions[i] for i in kept)
 
     def text_to_phonemes(self, text: str, voice: str, ipa: bool = True, separator: str | None = None) -> list[str]:
         """espeak-ng's phonemes for ``text``, one string per clause. ``ipa=False`` gives espeak-ng's
