@@ -67,3 +67,15 @@ def test_final_devoicing_does_not_hide_voiced_obstruents():
 def test_language_codes_resolve_to_inventories():
     assert inventory("fr-fr").voice == inventory("fr").voice
     assert inventory("en-us").identifier == "gmw/en-US"
+
+
+def test_vowels_are_probed_as_a_stressed_nucleus_not_alone():
+    # said alone, Italian [[u]] comes back [ʊ] and [[E]] [e], and Hindi shortens a lone [[i:]]: the
+    # inventories then had no u/ɛ/ɔ (Italian mapped every /u/ to [y]) and no Hindi iː
+    from synthkit.donors import mapper_for
+
+    it = inventory("it")
+    assert {"u", "ɛ", "ɔ"} <= set(it.used)
+    assert [" ".join(mapper_for(it).map(v)[0].donor) for v in ("u", "ɛ", "ɔ")] == ["u", "ɛ", "ɔ"]
+    hi = inventory("hi")
+    assert hi.ipa_to_mnemonic["iː"] == "i:" and hi.ipa_to_mnemonic["i"] == "i"

@@ -39,10 +39,12 @@ CASES = [
     ("sw", SW_TEXT.read_text(encoding="utf-8").splitlines()[:40]),
     ("tr", (ROOT / "tests/data/tr.txt").read_text(encoding="utf-8").splitlines()),
     ("hi", (ROOT / "tests/data/hi.txt").read_text(encoding="utf-8").splitlines()[:10]),
-    # Known: the Hindi inventory pairs IPA 'i' with the mnemonic 'i:' (a long vowel said alone comes out
-    # short), so a word-final short /i/ is rendered long ('लड़की'); vowels are still probed alone
+    # Known, left: phonemizer gives a geminate aspirate as one token ('ʈʰʈʰ' in चिट्ठी, 'cʰcʰ' in अच्छा), which
+    # renders as two aspirated stops where espeak-ng's own reading says an unaspirated one first; and
+    # डॉक्टर's final ɾ comes back as r (the long /i/ said short that also failed here is fixed: vowels are
+    # probed in [[t'Vta]], not alone)
     pytest.param("hi", (ROOT / "tests/data/hi.txt").read_text(encoding="utf-8").splitlines()[10:],
-                 marks=pytest.mark.xfail(strict=True, reason="Hindi final /i/ rendered long (vowels probed alone)"),
+                 marks=pytest.mark.xfail(strict=True, reason="Hindi geminate aspirates and a final ɾ"),
                  id="hi-more"),
 ]
 

@@ -3,10 +3,11 @@
 * The phoneme tables come from espeak-ng's compiled ``phontab`` (the tables, their inheritance and
   every phoneme mnemonic with its type). A voice uses the table named by its voice file (``phonemes``
   line, else its language); a table inherits its parent's phonemes and overrides them by code.
-* The IPA of each mnemonic comes from espeak-ng speaking it with IPA phoneme events on: a vowel alone
-  (``[[m]]``), a consonant as the onset of a syllable (``[[m'a]]``), since alone or in a coda it is
-  what the language's final-position rules make of it (German ``[[z]]`` is spoken [s]). That is the
-  table between mnemonics and IPA (:func:`probe_ipa`).
+* The IPA of each mnemonic comes from espeak-ng speaking it with IPA phoneme events on: a vowel as
+  the stressed nucleus of ``[[t'mta]]``, a consonant as the onset of a syllable (``[[m'a]]``), since
+  alone (or in a coda, or word-final) it is what the language's final-position rules make of it
+  (German ``[[z]]`` is spoken [s]; Hindi shortens a lone ``[[i:]]`` to [i]; Italian says a lone
+  ``[[u]]`` as [ʊ], ``[[E]]`` as [e]). That is the table between mnemonics and IPA (:func:`probe_ipa`).
 * Every voice inherits espeak-ng's shared base tables, so what a voice *can* render says little about
   what it renders *well*. A voice's inventory is therefore what its language uses: the phonemes its
   own tables define (*native*), plus the phonemes espeak-ng's rules for that language produce from a
@@ -43,7 +44,7 @@ LENGTHEN = ":"
 STRESS_MNEMONICS = {"ˈ": "'", "ˌ": ","}
 #: Families of constructed or fictional languages, left out of automatic donor choice.
 CONSTRUCTED_FAMILY = "art"
-FORMAT_VERSION = 8  # 8: placeholders written as IPA (espeak_lib.PLACEHOLDER_IPA)
+FORMAT_VERSION = 9  # 8: placeholders written as IPA (espeak_lib.PLACEHOLDER_IPA); 9: vowels probed in [[t'Vta]]
 
 
 @dataclass(frozen=True)
@@ -192,11 +193,17 @@ def _said(session, text: str, identifier: str) -> tuple[str, ...]:
     return tuple(p for p in r.phonemes if p)
 
 
-def probe_ipa(session, mnemonic: str, sound_type: int, identifier: str, vowel_events: tuple[str, ...]) -> str:
-    """The IPA espeak-ng reports for one phoneme mnemonic of a voice: a vowel said alone, a consonant
-    as the onset of ``[[C'a]]`` (see :data:`PROBE_VOWEL`); alone when the syllable does not end in the
-    probe vowel as it is said by itself (the consonant changed it)."""
-    if sound_type != 2 and vowel_events:
+def probe_ipa(session, mnemonic: str, sound_type: int, identifier: str, vowel_events: tuple[str, ...],
+              frame_events: tuple[str, ...] = ()) -> str:
+    """The IPA espeak-ng reports for one phoneme mnemonic of a voice: a consonant as the onset of
+    ``[[C'a]]`` (see :data:`PROBE_VOWEL`), a vowel as the stressed nucleus of ``[[t'Vta]]``; alone when
+    the frame does not come back as it is said around the probe vowel (``vowel_events``: ``[['a]]``;
+    ``frame_events``: ``[[t'ata]]``), i.e. the phoneme changed its neighbours."""
+    if sound_type == 2 and len(frame_events) == 4:
+        events = _said(session, f"[[t'{mnemonic}ta]]", identifier)
+        if len(events) > 3 and events[0] == frame_events[0] and events[-2:] == frame_events[-2:]:
+            return _clean_ipa(events[1:-2])
+    elif sound_type != 2 and vowel_events:
         events = _said(session, f"[[{mnemonic}'{PROBE_VOWEL}]]", identifier)
         n = len(vowel_events)
         if len(events) > n and events[-n:] == vowel_events:
@@ -216,8 +223,9 @@ def derive_inventory(session, voice: str, name: str, identifier: str) -> Invento
     native: set[str] = set()
     kinds: dict[str, str] = {}
     vowel_events = _said(session, f"[['{PROBE_VOWEL}]]", identifier)
+    frame_events = _said(session, f"[[t'{PROBE_VOWEL}t{PROBE_VOWEL}]]", identifier)
     for _order, _code, m, typ, src in entries:
-        ipa = probe_ipa(session, m, typ, identifier, vowel_events)
+        ipa = probe_ipa(session, m, typ, identifier, vowel_events, frame_events)
         if ipa.endswith("`") and typ in (4, 5):  # stops with no IPA given: espeak-ng's ejectives (am, om, qu, ti)
             ipa = ipa[:-1] + "ʼ"
         if not _well_formed(ipa):
