@@ -43,6 +43,16 @@ TARGET_RHO = 0.7
 CACHE_VERSION = "2"  # 2: windows that loop are transcribed again sentence by sentence
 
 
+def parse_sentences(spec: str) -> int | dict[str, int]:
+    """``--sentences``: ``24`` for every target, or ``24,hau-Latn=8,yor-Latn=8`` (a default and per-target
+    counts)."""
+    out: dict[str, int] = {}
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        code, _, n = part.rpartition("=")
+        out[code or "*"] = int(n)
+    return out["*"] if list(out) == ["*"] else out
+
+
 def spread(n_total: int, k: int) -> list[int]:
     if k >= n_total:
         return list(range(n_total))
@@ -57,7 +67,7 @@ def _store(cache: dict, cache_path: Path, key: str, entry: dict) -> None:
     os.replace(tmp, cache_path)
 
 
-def measure(targets: list[str], n_donors: int, n_sentences: int, cache_path: Path, log=print,
+def measure(targets: list[str], n_donors: int, n_sentences: int | dict[str, int], cache_path: Path, log=print,
             neural: bool = False) -> dict:
     """Round-trip CER of ``n_donors`` espeak-ng donors per target (evenly spaced along the phonological
     ranking), and with ``neural`` of every installed neural donor (Kokoro, Piper; rendered through
@@ -88,7 +98,8 @@ def measure(targets: list[str], n_donors: int, n_sentences: int, cache_path: Pat
         others = [i for i in backends.donor_candidates() if i.voice not in invs] if neural else []
         ranked = rank_donors(target, voices=[], extra=espeak, priors={})  # phonological: picks the donors
         picks = [ranked[i] for i in spread(len(ranked), n_donors)]
-        sentences = dv.sample_sentences(path, choice, n_sentences)
+        n = n_sentences.get(code, n_sentences.get("*", 8)) if isinstance(n_sentences, dict) else n_sentences
+        sentences = dv.sample_sentences(path, choice, n)
         rows = []
         for s in picks:
             inv = invs[s.voice]
@@ -150,12 +161,17 @@ def evaluate(results: dict) -> dict:
         weight = donor_prior.choose_weight(measured, scores, leave_out=[lang])
         ranked = rank_donors(r["_target"], voices=[], extra=r["_espeak"], priors=priors, weight=weight)
         rank = {s.voice: i for i, s in enumerate(ranked, start=1)}
+        by_voice = {s.voice: s for s in ranked}
         rows = [x for x in r["donors"] if x["cer"] is not None]
         for x in rows:
             x["rank"], x["prior"] = rank[x["voice"]], priors.get(x["voice"])
+            x["rank_key"], x["below_floor"] = by_voice[x["voice"]].rank_key, by_voice[x["voice"]].below_floor
         cers = [x["cer"] for x in rows]
         r["weight"] = weight
         r["spearman"] = spearman([x["rank"] for x in rows], cers)
+        # the same ranking without the contrast floor (synthkit.donors.MERGE_TOLERANCE): what the floor costs
+        r["spearman_no_floor"] = spearman([x["rank_key"] for x in rows], cers)
+        r["below_floor"] = sum(x["below_floor"] for x in rows)
         r["spearman_phonological"] = spearman([x["score"] for x in rows], cers)
         with_prior = [x for x in rows if x["prior"] is not None]
         r["spearman_prior"] = spearman([x["prior"] for x in with_prior], [x["cer"] for x in with_prior])
@@ -165,7 +181,11 @@ def evaluate(results: dict) -> dict:
     return results
 
 
-def report(results: dict, n_sentences: int) -> str:
+def report(results: dict, n_sentences) -> str:
+    counts = {code: r["sentences"] for code, r in results.items() if "error" not in r}
+    common = max(set(counts.values()), key=list(counts.values()).count) if counts else n_sentences
+    fewer = {c: n for c, n in counts.items() if n != common}
+    n_sentences = f"{common}" + (" (" + ", ".join(f"{c}: {n}" for c, n in fewer.items()) + ")" if fewer else "")
     lines = [
         "## donor ranking checked by ear (`bench/bench_donor_verify.py`)",
         "",
@@ -178,19 +198,21 @@ def report(results: dict, n_sentences: int) -> str:
         "plus the donor's measured prior (`synthkit.donor_prior`: its mean CER percentile over the *other* "
         "languages measured; the target's own measurements are left out, as for a language nobody measured), "
         "weighted by the weight that ranks the *other* languages' donors best (nested: chosen without the "
-        "target). "
+        "target), after the contrast floor (a donor merging over 5 % more of the target's tokens than the best "
+        "candidate is ranked after the others, `synthkit.donors.MERGE_TOLERANCE`). "
         "Spearman is between that rank and the CER (+1 = donors ordered exactly as they are heard); beside it "
         "the phonological score alone (the ranking before the prior) and the prior alone.",
         "",
         "| target | text | donors ranked / checked | weight (chosen without the target) | Spearman, ranking used | "
+        "without the contrast floor (donors below it) | "
         "phonological score alone | prior alone | Spearman (12 best-ranked) | CER of best-ranked donor | "
         "lowest CER (donor) | target ≥ 0.7 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     met = 0
     for code, r in results.items():
         if "error" in r:
-            lines.append(f"| {code} | – | – | – | – | – | – | – | – | – | {r['error']} |")
+            lines.append(f"| {code} | – | – | – | – | – | – | – | – | – | – | {r['error']} |")
             continue
         rows = [x for x in r["donors"] if x["cer"] is not None]
         first = min(rows, key=lambda x: x["rank"])
@@ -199,7 +221,7 @@ def report(results: dict, n_sentences: int) -> str:
         met += ok
         rel = TEXTS[code].relative_to(ROOT)
         lines.append(f"| {r['name']} ({code}) | `{rel}` | {r['ranked']} / {len(rows)} | {r['weight']:g} | "
-                     f"**{r['spearman']:.2f}** | "
+                     f"**{r['spearman']:.2f}** | {r['spearman_no_floor']:.2f} ({r['below_floor']}) | "
                      f"{r['spearman_phonological']:.2f} | {r['spearman_prior']:.2f} | {r['spearman_top12']:.2f} | "
                      f"{first['cer']:.3f} ({first['voice']}) | {low['cer']:.3f} ({low['voice']}, rank {low['rank']}) | "
                      f"{'met' if ok else 'NOT met'} |")
@@ -218,7 +240,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--targets", default="sw,yor-Latn,hau-Latn")
     ap.add_argument("--donors", type=int, default=24)
-    ap.add_argument("--sentences", type=int, default=10)
+    ap.add_argument("--sentences", type=parse_sentences, default=24,
+                    help="sentences per donor: N, or N,TARGET=M,... (a default and per-target counts)")
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "donors" / "verify-cache.json")
     ap.add_argument("--neural", action="store_true", help="also the installed neural donors (Kokoro, Piper)")
     ap.add_argument("--no-write", action="store_true", help="print, do not update BENCHMARKS.md")
