@@ -97,12 +97,13 @@ def score_donor(target: TargetInventory, inv: Inventory, overrides_path: str | P
     per_seg = []
     renderings: dict[tuple[str, ...], list[tuple[int, str]]] = {}
     for seg, n in target.counts.items():
-        sm, _ = mapper.map(seg)
+        sm, lengthen = mapper.map(seg)
         cost += n * sm.cost
         exact += n * (sm.how == "exact")
         ok += n * (not sm.unmapped)
         per_seg.append((sm.cost * n, seg, " ".join(sm.donor) or "∅", sm.cost, n))
-        renderings.setdefault(tuple(sm.donor), []).append((n, seg))
+        # a long segment the donor lacks is its short one plus espeak-ng's lengthen mark: still apart
+        renderings.setdefault(tuple(sm.donor) + (("ː",) if lengthen else ()), []).append((n, seg))
     per_seg.sort(reverse=True)
     worst = tuple((seg, r, c, n) for w, seg, r, c, n in per_seg[:WORST_N] if w > 0)
     merged, mergers = _mergers(renderings)
@@ -118,7 +119,8 @@ def _mergers(renderings: dict[tuple[str, ...], list[tuple[int, str]]]) -> tuple[
         if len(segs) < 2 or not donor:
             continue
         segs = sorted(segs, key=lambda x: (-x[0], x[1]))
-        lost.append((sum(n for n, _ in segs[1:]), "/".join(s for _, s in segs) + "→" + " ".join(donor)))
+        said = " ".join(donor).replace(" ː", "ː")
+        lost.append((sum(n for n, _ in segs[1:]), "/".join(s for _, s in segs) + "→" + said))
     lost.sort(key=lambda x: (-x[0], x[1]))
     return sum(n for n, _ in lost), tuple(m for _, m in lost)
 

@@ -137,3 +137,13 @@ def test_the_contrast_floor_holds_a_donor_that_merges_yoruba_vowels_back_however
     assert by["sw"].merged > by["sr"].merged + MERGE_TOLERANCE and by["sw"].below_floor
     assert not by["sr"].below_floor and by["sw"].rank_key < by["sr"].rank_key  # the prior favours sw ...
     assert ranked[-1].voice == "sw"  # ... and it still comes last
+
+
+def test_a_long_segment_rendered_short_plus_lengthen_mark_is_no_merger():
+    # Czech /i/ and /iː/ through a donor without long vowels: [[i]] and [[i:]] stay apart
+    choice = resolve("cs")
+    target = measure_file(ROOT / "tests/data/ces.txt", make_g2p(choice.g2p), choice.iso639_3, choice.iso639_1,
+                          choice.script)
+    assert target.counts.get("iː") and target.counts.get("i")
+    (es,) = rank_donors(target, voices=["es"], priors={})  # Spanish has no iː: rendered [[i:]]
+    assert not any(m.startswith(("i/iː", "iː/i")) for m in es.mergers), es.mergers
