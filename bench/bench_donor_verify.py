@@ -198,7 +198,7 @@ def report(results: dict, n_sentences) -> str:
         "plus the donor's measured prior (`synthkit.donor_prior`: its mean CER percentile over the *other* "
         "languages measured; the target's own measurements are left out, as for a language nobody measured), "
         "weighted by the weight that ranks the *other* languages' donors best (nested: chosen without the "
-        "target), after the contrast floor (a donor merging over 5 % more of the target's tokens than the best "
+        "target), after the contrast floor (a donor merging over 10 % more of the target's tokens than the best "
         "candidate is ranked after the others, `synthkit.donors.MERGE_TOLERANCE`). "
         "Spearman is between that rank and the CER (+1 = donors ordered exactly as they are heard); beside it "
         "the phonological score alone (the ranking before the prior) and the prior alone.",
