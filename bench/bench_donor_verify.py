@@ -2,7 +2,7 @@
 the measured round-trip CER.
 
     nice -n 10 .venv/bin/python bench/bench_donor_verify.py [--targets sw,yor-Latn,hau-Latn] [--donors 24]
-        [--sentences 10] [--cache /tmp/donors/verify-cache.json]
+        [--sentences 24[,TARGET=N,...]] [--neural] [--cache /tmp/donors/verify-cache.json]
 
 For each target language (the ASR, Whisper base, knows all of them; texts from the repository:
 `recipes/swahili/text.txt`, `tests/data/{yor,hau,tr,hi,spa,ita,por,cat,ces,ind,nld}.txt`), its own language's voices are
