@@ -50,6 +50,8 @@ def parse_sentences(spec: str) -> int | dict[str, int]:
     for part in (p.strip() for p in spec.split(",") if p.strip()):
         code, _, n = part.rpartition("=")
         out[code or "*"] = int(n)
+    if "*" not in out:
+        raise ValueError(f"--sentences {spec}: give the default count first (24,hi=8)")
     return out["*"] if list(out) == ["*"] else out
 
 
@@ -98,7 +100,7 @@ def measure(targets: list[str], n_donors: int, n_sentences: int | dict[str, int]
         others = [i for i in backends.donor_candidates() if i.voice not in invs] if neural else []
         ranked = rank_donors(target, voices=[], extra=espeak, priors={})  # phonological: picks the donors
         picks = [ranked[i] for i in spread(len(ranked), n_donors)]
-        n = n_sentences.get(code, n_sentences.get("*", 8)) if isinstance(n_sentences, dict) else n_sentences
+        n = n_sentences.get(code, n_sentences["*"]) if isinstance(n_sentences, dict) else n_sentences
         sentences = dv.sample_sentences(path, choice, n)
         rows = []
         for s in picks:
@@ -181,11 +183,11 @@ def evaluate(results: dict) -> dict:
     return results
 
 
-def report(results: dict, n_sentences) -> str:
+def report(results: dict) -> str:
     counts = {code: r["sentences"] for code, r in results.items() if "error" not in r}
-    common = max(set(counts.values()), key=list(counts.values()).count) if counts else n_sentences
-    fewer = {c: n for c, n in counts.items() if n != common}
-    n_sentences = f"{common}" + (" (" + ", ".join(f"{c}: {n}" for c, n in fewer.items()) + ")" if fewer else "")
+    common = max(counts.values(), key=list(counts.values()).count, default=0)  # the most usual count
+    fewer = ", ".join(f"{c}: {n}" for c, n in counts.items() if n != common)
+    n_sentences = f"{common}" + (f" ({fewer})" if fewer else "")
     lines = [
         "## donor ranking checked by ear (`bench/bench_donor_verify.py`)",
         "",
@@ -252,7 +254,7 @@ def main() -> None:
                       args.cache, log=lambda m: print(m, file=sys.stderr, flush=True), neural=args.neural)
     evaluate(results)
     save_results(results, args.cache.parent / "verify-results.json")
-    body = report(results, args.sentences)
+    body = report(results)
     if args.note:
         body += "\n\n" + args.note
     if not args.no_write:

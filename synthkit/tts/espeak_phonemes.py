@@ -172,7 +172,8 @@ def _clean_ipa(events: tuple[str, ...]) -> str:
 
 
 def _well_formed(ipa: str) -> bool:
-    """IPA whose every part panphon knows (drops espeak-ng's placeholders such as 'r.')."""
+    """IPA whose every part panphon knows (drops the placeholders espeak-ng reports by mnemonic, such as
+    'ɣ^' or 'ə-', that :data:`espeak_lib.PLACEHOLDER_IPA` does not name)."""
     if not ipa or any(c in ipa for c in ".^#()0123456789`"):
         return False
     from ..text.mapping import vectors
@@ -186,6 +187,8 @@ def _well_formed(ipa: str) -> bool:
 #: (Spanish ``[['aba]]`` is [aβa], American English ``[['ata]]`` [aɾa]). The onset is where espeak-ng's
 #: tables say what the phoneme is.
 PROBE_VOWEL = "a"
+#: The consonant around a probed vowel: ``[[t'Vta]]`` (see :func:`probe_ipa`).
+PROBE_CONSONANT = "t"
 
 
 def _said(session, text: str, identifier: str) -> tuple[str, ...]:
@@ -200,7 +203,8 @@ def probe_ipa(session, mnemonic: str, sound_type: int, identifier: str, vowel_ev
     the frame does not come back as it is said around the probe vowel (``vowel_events``: ``[['a]]``;
     ``frame_events``: ``[[t'ata]]``), i.e. the phoneme changed its neighbours."""
     if sound_type == 2 and len(frame_events) == 4:
-        events = _said(session, f"[[t'{mnemonic}ta]]", identifier)
+        c = PROBE_CONSONANT
+        events = _said(session, f"[[{c}'{mnemonic}{c}{PROBE_VOWEL}]]", identifier)
         if len(events) > 3 and events[0] == frame_events[0] and events[-2:] == frame_events[-2:]:
             return _clean_ipa(events[1:-2])
     elif sound_type != 2 and vowel_events:
@@ -223,7 +227,8 @@ def derive_inventory(session, voice: str, name: str, identifier: str) -> Invento
     native: set[str] = set()
     kinds: dict[str, str] = {}
     vowel_events = _said(session, f"[['{PROBE_VOWEL}]]", identifier)
-    frame_events = _said(session, f"[[t'{PROBE_VOWEL}t{PROBE_VOWEL}]]", identifier)
+    c, v = PROBE_CONSONANT, PROBE_VOWEL
+    frame_events = _said(session, f"[[{c}'{v}{c}{v}]]", identifier)
     for _order, _code, m, typ, src in entries:
         ipa = probe_ipa(session, m, typ, identifier, vowel_events, frame_events)
         if ipa.endswith("`") and typ in (4, 5):  # stops with no IPA given: espeak-ng's ejectives (am, om, qu, ti)
