@@ -35,17 +35,20 @@ def mapping_vowels():
     return set("aeiouɛɔəɪʊ")
 
 
+HI = (ROOT / "tests/data/hi.txt").read_text(encoding="utf-8").splitlines()
+
 CASES = [
     pytest.param("sw", SW_TEXT.read_text(encoding="utf-8").splitlines()[:40], id="sw"),
     pytest.param("tr", (ROOT / "tests/data/tr.txt").read_text(encoding="utf-8").splitlines(), id="tr"),
-    pytest.param("hi", (ROOT / "tests/data/hi.txt").read_text(encoding="utf-8").splitlines()[:10], id="hi"),
-    # Known, left: phonemizer gives a geminate aspirate as one token ('ʈʰʈʰ' in चिट्ठी, 'cʰcʰ' in अच्छा), which
-    # renders as two aspirated stops where espeak-ng's own reading says an unaspirated one first; and
-    # डॉक्टर's final ɾ comes back as r (the long /i/ said short that also failed here is fixed: vowels are
-    # probed in [[t'Vta]], not alone)
-    pytest.param("hi", (ROOT / "tests/data/hi.txt").read_text(encoding="utf-8").splitlines()[10:],
-                 marks=pytest.mark.xfail(strict=True, reason="Hindi geminate aspirates and a final ɾ"),
-                 id="hi-more"),
+    pytest.param("hi", [line for line in HI if "करना" not in line], id="hi"),
+    # Known, left: करना. synthkit renders [[k'Vrn,a:]], the very phonemes espeak-ng gives when it reads the
+    # word (espeak_TextToPhonemes), but espeak-ng reports a tap ɾ from the text and a trill r
+    # from the same phonemes given as input: a difference inside espeak-ng that no phoneme string
+    # synthkit could write removes ('r*' is two taps, 'r/' is the trill). The row's donor_phonemes says r.
+    pytest.param("hi", [line for line in HI if "करना" in line],
+                 marks=pytest.mark.xfail(strict=True, reason="espeak-ng says r for its own 'r' before n in "
+                                                             "phoneme input, ɾ reading the text"),
+                 id="hi-karna"),
 ]
 
 

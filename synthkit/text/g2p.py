@@ -93,7 +93,7 @@ class EspeakG2P:
         from ..tts.espeak_lib import placeholder_ipa
 
         out = self._backend.phonemize([text], separator=self._sep, strip=True, njobs=1)[0]
-        words = [[placeholder_ipa(p) for p in w] for w in ipa.split_words(out)]
+        words = [[ipa.doubled_as_long(placeholder_ipa(p)) for p in w] for w in ipa.split_words(out)]
         if not words:
             raise Rejected("espeak-ng produced no phonemes")
         return words

@@ -92,6 +92,21 @@ def split_words(phonemes: str) -> list[list[str]]:
     return [w for w in words if w]
 
 
+def doubled_as_long(seg: str) -> str:
+    """A consonant written twice as one segment (espeak-ng's IPA for a long aspirate: Hindi चिट्ठी
+    ``ʈʰʈʰ``, अच्छा ``cʰcʰ``, from its ``t.#:``/``c#:``) as the consonant plus the length mark (``ʈʰː``),
+    the form it gives for other long consonants (पत्थर ``tʰː``). Rendered doubled, it is said as two
+    aspirated releases, longer than espeak-ng's own reading; rendered long, as espeak-ng reads the text.
+    Anything else is returned unchanged."""
+    stress = "".join(c for c in seg if c in STRESS)
+    body = strip_stress(seg)
+    half = len(body) // 2
+    if half and len(body) == 2 * half and body[:half] == body[half:] and not _ends_in_vowel(body[:half]) \
+            and not any(c in LENGTH_MARKS for c in body) and segment_word(body[:half]) == [body[:half]]:
+        return stress + body[:half] + "ː"
+    return seg
+
+
 def strip_stress(seg: str) -> str:
     return "".join(c for c in seg if c not in STRESS)
 
