@@ -38,7 +38,8 @@ TEXTS = {"sw": ROOT / "recipes/swahili/text.txt", "yor-Latn": ROOT / "tests/data
          "hau-Latn": ROOT / "tests/data/hau.txt", "tr": ROOT / "tests/data/tr.txt", "hi": ROOT / "tests/data/hi.txt",
          "es": ROOT / "tests/data/spa.txt", "it": ROOT / "tests/data/ita.txt", "pt": ROOT / "tests/data/por.txt",
          "ca": ROOT / "tests/data/cat.txt", "cs": ROOT / "tests/data/ces.txt", "id": ROOT / "tests/data/ind.txt",
-         "nl": ROOT / "tests/data/nld.txt"}
+         "nl": ROOT / "tests/data/nld.txt", "de": ROOT / "tests/data/deu.txt", "fr": ROOT / "tests/data/fra.txt",
+         "pl": ROOT / "tests/data/pol.txt"}
 TARGET_RHO = 0.7
 CACHE_VERSION = "2"  # 2: windows that loop are transcribed again sentence by sentence
 
@@ -120,7 +121,7 @@ def measure(targets: list[str], n_donors: int, n_sentences: int | dict[str, int]
                                                 "seconds": time.perf_counter() - t0, "empty_retry": True})
                 log(f"{code} {s.voice}: CER {mean:.3f} ({cache[key]['seconds']:.0f} s)")
             rows.append({"voice": s.voice, "phon_rank": ranked.index(s) + 1, "score": s.score,
-                         "cer": cache[key]["cer"]})
+                         "cer": cache[key]["cer"], "windows": _window_cers(cache[key])})
         for s in rank_donors(target, voices=[], extra=others, priors={}) if others else []:
             key = hashlib.sha1("\n".join([CACHE_VERSION, "neural", s.voice, language,
                                            *[x.text for x in sentences]]).encode()).hexdigest()
@@ -133,11 +134,16 @@ def measure(targets: list[str], n_donors: int, n_sentences: int | dict[str, int]
                                                 "seconds": time.perf_counter() - t0})
                 log(f"{code} {s.voice}: CER {mean:.3f} ({cache[key]['seconds']:.0f} s)")
             rows.append({"voice": s.voice, "phon_rank": None, "score": s.score, "cer": cache[key]["cer"],
-                         "neural": True})
+                         "neural": True, "windows": _window_cers(cache[key])})
         out[code] = {"name": choice.name, "iso639_3": choice.iso639_3, "asr_language": language,
                      "excluded": sorted(excluded), "ranked": len(ranked), "sentences": len(sentences),
                      "donors": rows, "_target": target, "_espeak": espeak + others}
     return out
+
+
+def _window_cers(entry: dict) -> list[list]:
+    """(short hash of the window's reference text, CER) per transcribed window of one measurement."""
+    return [[hashlib.sha1(w[0].encode()).hexdigest()[:10], w[2]] for w in entry["windows"]]
 
 
 def evaluate(results: dict) -> dict:
@@ -146,7 +152,7 @@ def evaluate(results: dict) -> dict:
     (a) the ranking synthkit uses with that prior and weight, (b) the phonological score alone, (c) the
     prior alone."""
     from synthkit import donor_prior
-    from synthkit.donor_verify import spearman
+    from synthkit.donor_verify import cer_reliability, spearman
     from synthkit.donors import rank_donors
 
     measured, scores = {}, {}
@@ -180,6 +186,7 @@ def evaluate(results: dict) -> dict:
         r["prior_languages"] = sorted(k for k in measured if k != lang)
         best = sorted(rows, key=lambda x: x["rank"])[:12]
         r["spearman_top12"] = spearman([x["rank"] for x in best], [x["cer"] for x in best])
+        r["cer_reliability"] = cer_reliability([x.get("windows", ()) for x in rows])
     return results
 
 
@@ -203,18 +210,22 @@ def report(results: dict) -> str:
         "target), after the contrast floor (a donor merging over 10 % more of the target's tokens than the best "
         "candidate is ranked after the others, `synthkit.donors.MERGE_TOLERANCE`). "
         "Spearman is between that rank and the CER (+1 = donors ordered exactly as they are heard); beside it "
-        "the phonological score alone (the ranking before the prior) and the prior alone.",
+        "the phonological score alone (the ranking before the prior) and the prior alone. *CER reliability*: "
+        "how reproducible the measured ranking itself is (`synthkit.donor_verify.cer_reliability`: the donors whose sentences were "
+        "packed into the same windows, ranked by each window's CER, mean Spearman between windows stepped up "
+        "to all the sentences); its square root, the *ceiling*, bounds what any ranking can correlate with "
+        "this measurement (– with one window, i.e. 8 sentences).",
         "",
         "| target | text | donors ranked / checked | weight (chosen without the target) | Spearman, ranking used | "
         "without the contrast floor (donors below it) | "
-        "phonological score alone | prior alone | Spearman (12 best-ranked) | CER of best-ranked donor | "
-        "lowest CER (donor) | target ≥ 0.7 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "phonological score alone | prior alone | CER reliability (donors) → ceiling | "
+        "Spearman (12 best-ranked) | CER of best-ranked donor | lowest CER (donor) | target ≥ 0.7 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     met = 0
     for code, r in results.items():
         if "error" in r:
-            lines.append(f"| {code} | – | – | – | – | – | – | – | – | – | – | {r['error']} |")
+            lines.append(f"| {code} | – | – | – | – | – | – | – | – | – | – | – | {r['error']} |")
             continue
         rows = [x for x in r["donors"] if x["cer"] is not None]
         first = min(rows, key=lambda x: x["rank"])
@@ -222,9 +233,12 @@ def report(results: dict) -> str:
         ok = r["spearman"] >= TARGET_RHO and len(rows) >= 20
         met += ok
         rel = TEXTS[code].relative_to(ROOT)
+        cr = r.get("cer_reliability")
+        reliability = f"{cr[0]:.2f} ({cr[1]}) → {math.sqrt(max(cr[0], 0.0)):.2f}" if cr else "–"
         lines.append(f"| {r['name']} ({code}) | `{rel}` | {r['ranked']} / {len(rows)} | {r['weight']:g} | "
                      f"**{r['spearman']:.2f}** | {r['spearman_no_floor']:.2f} ({r['below_floor']}) | "
-                     f"{r['spearman_phonological']:.2f} | {r['spearman_prior']:.2f} | {r['spearman_top12']:.2f} | "
+                     f"{r['spearman_phonological']:.2f} | {r['spearman_prior']:.2f} | {reliability} | "
+                     f"{r['spearman_top12']:.2f} | "
                      f"{first['cer']:.3f} ({first['voice']}) | {low['cer']:.3f} ({low['voice']}, rank {low['rank']}) | "
                      f"{'met' if ok else 'NOT met'} |")
     lines += ["", f"Target (Spearman ≥ {TARGET_RHO} over ≥ 20 donors for each of ≥ 3 languages the ASR knows): "

@@ -361,6 +361,34 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     return float(np.sum(rx * ry) / den) if den else float("nan")
 
 
+def cer_reliability(windows: Sequence[Sequence[tuple[str, float]]], min_donors: int = 20) -> tuple[float, int] | None:
+    """How reproducible a measured CER ranking of donors is, from each donor's ``(window key, CER)`` per
+    transcribed window (the key names the window's sentences, e.g. a hash of its reference text).
+
+    The donors whose sentences were packed into the same windows (the most common packing, so that a
+    window's CER is over the same sentences for each of them) are ranked by each window's CER; the mean
+    Spearman between windows is stepped up to the whole sentence set (Spearman-Brown). Returns that
+    reliability and the number of donors it rests on, or None with one window or fewer than
+    ``min_donors`` such donors. Its square root bounds the correlation any ranking can reach with the
+    measured CER: the rest is the sampling noise of the sentences."""
+    from collections import Counter
+
+    packs = Counter(tuple(k for k, _ in w) for w in windows)
+    if not packs:
+        return None
+    pack, n = packs.most_common(1)[0]
+    m = len(pack)
+    if m < 2 or n < min_donors:
+        return None
+    table = [[c for _, c in w] for w in windows if tuple(k for k, _ in w) == pack]
+    pairs = [spearman([t[i] for t in table], [t[j] for t in table]) for i in range(m) for j in range(i + 1, m)]
+    pairs = [p for p in pairs if not math.isnan(p)]
+    if not pairs:
+        return None
+    r = sum(pairs) / len(pairs)
+    return (m * r / (1 + (m - 1) * r) if r > 0 else 0.0), n
+
+
 def disagreements(checks: Sequence[DonorCheck]) -> list[str]:
     """Donors whose measured CER rank is far from their rank (see :data:`DISAGREE_SHARE`)."""
     measured = sorted((c for c in checks if c.cer is not None), key=lambda c: c.rank)

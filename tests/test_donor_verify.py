@@ -31,6 +31,29 @@ def test_spearman_and_ties():
     assert math.isnan(dv.spearman([1, 1, 1], [1, 2, 3]))
 
 
+def test_cer_reliability_measures_how_reproducible_the_donor_ranking_is():
+    rng = np.random.default_rng(0)
+    quality = rng.uniform(0.1, 0.6, 40)  # each donor's true CER
+    keys = ["w1", "w2", "w3"]
+
+    def donors(noise):
+        return [[(k, float(q + rng.normal(0, noise))) for k in keys] for q in quality]
+
+    exact, n = dv.cer_reliability(donors(0.0))
+    assert n == 40 and math.isclose(exact, 1.0)
+    fair = dv.cer_reliability(donors(0.1))[0]
+    poor = dv.cer_reliability(donors(1.0))[0]
+    assert 1.0 > fair > poor >= 0.0 and fair > 0.7 and poor < 0.3
+    # stepped up to all windows: three windows are more reliable than any one pair of them
+    pair = dv.cer_reliability([w[:2] for w in donors(0.1)])[0]
+    assert dv.cer_reliability(donors(0.1))[0] > pair
+    # only donors packed the same way count; one window or too few donors: not measurable
+    mixed = donors(0.0)[:25] + [[("x", 0.2), ("y", 0.3)]] * 10
+    assert dv.cer_reliability(mixed)[1] == 25
+    assert dv.cer_reliability([[("w1", q)] for q in quality]) is None
+    assert dv.cer_reliability(donors(0.0)[:10]) is None
+
+
 def test_pack_windows():
     assert dv.pack([10, 10, 10, 30, 1], window_s=28, gap_s=1) == [[0, 1], [2], [3], [4]]
 
