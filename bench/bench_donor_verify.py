@@ -236,7 +236,7 @@ def report(results: dict) -> str:
         cr = r.get("cer_reliability")
         reliability = f"{cr[0]:.2f} ({cr[1]}) → {math.sqrt(max(cr[0], 0.0)):.2f}" if cr else "–"
         lines.append(f"| {r['name']} ({code}) | `{rel}` | {r['ranked']} / {len(rows)} | {r['weight']:g} | "
-                     f"**{r['spearman']:.2f}** | {r['spearman_no_floor']:.2f} ({r['below_floor']}) | "
+                     f"**{r['spearman']:.3f}** | {r['spearman_no_floor']:.2f} ({r['below_floor']}) | "
                      f"{r['spearman_phonological']:.2f} | {r['spearman_prior']:.2f} | {reliability} | "
                      f"{r['spearman_top12']:.2f} | "
                      f"{first['cer']:.3f} ({first['voice']}) | {low['cer']:.3f} ({low['voice']}, rank {low['rank']}) | "

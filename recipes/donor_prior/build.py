@@ -10,7 +10,8 @@ espeak-ng donor, and every installed neural donor (Kokoro, Piper, rendered throu
 ``--sentences`` sentences and its round-trip CER is measured. The table keeps,
 per target (ISO 639-3), each donor's CER. Renderings and transcriptions are deterministic; the cache
 (keyed by the exact espeak-ng input) makes a re-run measure only what changed. With 24 sentences about
-4.5 s per donor and language on 2 idle CPU cores (~2 h for 12 languages x 130 donors; 8 sentences: ~1.6 s).
+5-15 s per donor and language on one core (French, slower to transcribe, 13 s), ~2 h on 2 cores for
+the 15 languages x 130 donors as shipped (8 sentences: ~2-9 s).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_donor_verify as bench  # noqa: E402
 
-TARGETS = "es,it,nl,ca,tr,pt,id,sw,cs,hau-Latn,yor-Latn,hi"
+TARGETS = "es,it,nl,ca,tr,pt,id,sw,cs,hau-Latn,yor-Latn,hi,de,fr,pl"
 
 
 def main() -> None:
