@@ -45,6 +45,10 @@ GAP_S = 0.6
 #: A donor "disagrees" when its rank by measured CER and its rank differ by at least this
 #: share of the donors checked (and by at least 2 places).
 DISAGREE_SHARE = 0.3
+#: When even the donor heard best has a CER at or above this, the ASR reads none of them: its round trip
+#: cannot tell donors apart (Whisper base on Yoruba and Hindi donors: best 0.52 and 0.74, median 0.75 and
+#: 0.86, and no ranking correlates with it), and ``donors --verify`` says so.
+WEAK_JUDGE_CER = 0.5
 #: A transcript that gzip-compresses more than this is a decoding loop ("ti ti ti ...", one sentence again
 #: and again): Whisper's own test (its ``compression_ratio_threshold``).
 LOOP_RATIO = 2.4
@@ -95,9 +99,18 @@ class Verification:
         pairs = [(c.rank, c.cer) for c in self.checks if c.cer is not None]
         return spearman([p[0] for p in pairs], [p[1] for p in pairs]) if len(pairs) >= 3 else None
 
+    @property
+    def judge_warning(self) -> str:
+        """Non-empty when the ASR reads even the best donor poorly (:data:`WEAK_JUDGE_CER`)."""
+        cers = [c.cer for c in self.checks if c.cer is not None]
+        if not cers or min(cers) < WEAK_JUDGE_CER:
+            return ""
+        return (f"weak judge: the ASR reads none of these donors well (lowest CER {min(cers):.2f}); its round "
+                f"trip says little about how {self.language} donors are heard, and the ranking is not checked")
+
     def to_dict(self) -> dict:
         return {"language": self.language, "asr": self.asr, "sentences": self.sentences,
-                "verifiable": self.verifiable, "reason": self.reason,
+                "verifiable": self.verifiable, "reason": self.reason, "judge_warning": self.judge_warning,
                 "spearman": None if self.rho is None else round(self.rho, 4),
                 "disagreements": disagreements(self.checks), "donors": [c.to_dict() for c in self.checks]}
 
@@ -418,4 +431,6 @@ def format_verification(v: Verification) -> str:
     dis = disagreements(v.checks)
     lines.append("disagreements: " + ("; ".join(dis) if dis else "none (CER ranks within "
                                       f"{DISAGREE_SHARE:.0%} of the ranks)"))
+    if v.judge_warning:
+        lines.append(v.judge_warning)
     return "\n".join(lines)

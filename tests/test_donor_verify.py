@@ -58,6 +58,21 @@ def test_pack_windows():
     assert dv.pack([10, 10, 10, 30, 1], window_s=28, gap_s=1) == [[0, 1], [2], [3], [4]]
 
 
+def test_a_judge_that_reads_no_donor_well_is_named_weak():
+    def verification(cers):
+        v = dv.Verification("yo", "asr", 8)
+        v.checks = [dv.DonorCheck(f"v{i}", i, 0.01, c) for i, c in enumerate(cers, start=1)]
+        return v
+
+    weak = verification([0.55, 0.8, None, 0.61])
+    assert weak.judge_warning.startswith("weak judge") and "0.55" in weak.judge_warning
+    assert weak.to_dict()["judge_warning"] == weak.judge_warning
+    assert weak.judge_warning in dv.format_verification(weak)
+    heard = verification([0.8, 0.2, 0.6])
+    assert heard.judge_warning == "" and "weak judge" not in dv.format_verification(heard)
+    assert verification([None]).judge_warning == ""
+
+
 def test_disagreements_name_far_donors():
     checks = [dv.DonorCheck(v, r, r / 100, c, cr) for v, r, c, cr in
               [("a", 1, 0.1, 1), ("b", 2, 0.2, 2), ("c", 3, 0.9, 6), ("d", 4, 0.3, 3), ("e", 5, 0.4, 4),
