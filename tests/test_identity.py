@@ -46,7 +46,7 @@ CASES = [
     # from the same phonemes given as input: a difference inside espeak-ng that no phoneme string
     # synthkit could write removes ('r*' is two taps, 'r/' is the trill). The row's donor_phonemes says r.
     pytest.param("hi", [line for line in HI if "करना" in line],
-                 marks=pytest.mark.xfail(strict=True, reason="espeak-ng says r for its own 'r' before n in "
+                 marks=pytest.mark.xfail(strict=True, reason="espeak-ng reports r for its own 'r' before n in "
                                                              "phoneme input, ɾ reading the text"),
                  id="hi-karna"),
 ]
