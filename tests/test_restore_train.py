@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from synthkit.restore.model import load_checkpoint, read_bundle
+from synthkit.errors import SynthkitError
 from synthkit.restore.train import STAGES, load_train_config, split_clips, train
 
 from .conftest import LIBRISPEECH, LJSPEECH, NOISE_DIR, RIR_DIR, ROOT, require_shared, run_synthkit
@@ -199,3 +200,18 @@ def test_whisper_recipe_holds_out_speakers_in_several_languages():
     langs = {c.path.split("/mls_cmltts/")[1][:2] for c in train_clips if "/mls_cmltts/" in c.path}
     assert langs == {"de", "es", "fr", "it", "nl", "pl", "pt"}
     assert any("/css10/" in c.path for c in train_clips)
+
+
+def test_a_recipe_extends_another_in_its_folder(tmp_path):
+    base = load_train_config(WHISPER_RECIPE)
+    more = load_train_config(ROOT / "recipes" / "restore_train" / "whisper_more.yaml")
+    # what it does not name is the extended recipe's, paths resolved alike
+    assert more.speech == base.speech and more.holdout == base.holdout and more.model == base.model
+    assert more.degrade == base.degrade and more.bank == base.bank
+    # what it names replaces the whole key
+    assert more.stages["cleaner"].steps == 0 and more.stages["finetune"].steps == 1200
+    assert set(more.init["parts"]) == {"cleaner", "vocoder"} and more.init["checkpoint"].endswith("whisper.pt")
+    outside = tmp_path / "x.yaml"
+    outside.write_text(f"extends: {WHISPER_RECIPE}\n")
+    with pytest.raises(SynthkitError, match="same folder"):
+        load_train_config(outside)

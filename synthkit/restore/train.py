@@ -102,11 +102,20 @@ def load_train_config(path: str | os.PathLike, run_dir: str | os.PathLike | None
                       overrides: dict[str, Any] | None = None) -> TrainConfig:
     """Read a recipe's ``config.yaml``. Relative paths are relative to the YAML file; ``run_dir``
     (relative to the working directory) overrides the file's. ``overrides`` replace top-level keys
-    (``{"stages": {...}}`` replaces the stage table)."""
+    (``{"stages": {...}}`` replaces the stage table). ``extends: other.yaml`` (a recipe in the same folder)
+    starts from that recipe's keys; the file's own top-level keys replace them."""
     p = Path(path)
     doc = load_yaml(p)
     if not isinstance(doc, dict):
         raise SynthkitError(f"{p}: expected a mapping")
+    if "extends" in doc:
+        parent = p.parent / str(doc.pop("extends"))
+        if parent.resolve().parent != p.resolve().parent or not parent.is_file():
+            raise SynthkitError(f"{p}: extends must name a recipe file in the same folder (relative paths stay valid)")
+        base_doc = load_yaml(parent)
+        if not isinstance(base_doc, dict) or "extends" in base_doc:
+            raise SynthkitError(f"{parent}: an extended recipe must be a mapping without extends of its own")
+        doc = {**base_doc, **doc}
     doc = {**doc, **(overrides or {})}
     keys = ("run_dir", "speech", "holdout", "max_clips", "seed", "degrade", "noise_dir", "rir_dir",
             "clean_fraction", "model", "stages", "device", "threads", "loader_workers", "stats_clips", "bank", "init")
