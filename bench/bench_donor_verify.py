@@ -2,7 +2,7 @@
 the measured round-trip CER.
 
     nice -n 10 .venv/bin/python bench/bench_donor_verify.py [--targets sw,yor-Latn,hau-Latn] [--donors 24]
-        [--sentences 24[,TARGET=N,...]] [--neural] [--cache /tmp/donors/verify-cache.json]
+        [--sentences 24[,TARGET=N,...]] [--neural] [--cache /tmp/donors/verify-cache.json] [--shard K/N]
 
 For each target language (the ASR, Whisper base, knows all of them; texts from the repository:
 `recipes/swahili/text.txt`, `tests/data/{yor,hau,tr,hi,spa,ita,por,cat,ces,ind,nld}.txt`), its own language's voices are
@@ -16,7 +16,9 @@ score and CER over those donors, and over the 12 best-ranked of them (finer: the
 Target: Spearman >= 0.7 over >= 20 donors for each of >= 3 target languages.
 
 CER results are cached by the exact espeak-ng input (donor voice and phoneme text), so a re-run after a
-change of mapping measures only what changed. Machine load matters only for the time it takes.
+change of mapping measures only what changed. Machine load matters only for the time it takes. To use
+N cores on one language, run N processes with ``--shard 0/N`` ... ``N-1/N`` and their own ``--cache``,
+merge the caches (a JSON object each: their union), then run once unsharded on the merged cache.
 """
 
 from __future__ import annotations
@@ -56,6 +58,18 @@ def parse_sentences(spec: str) -> int | dict[str, int]:
     return out["*"] if list(out) == ["*"] else out
 
 
+def parse_shard(spec: str) -> tuple[int, int]:
+    """``--shard K/N`` -> (K, N), 0 <= K < N."""
+    k, _, n = spec.partition("/")
+    try:
+        k_i, n_i = int(k), int(n)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--shard {spec}: give K/N, e.g. 0/2") from None
+    if not 0 <= k_i < n_i:
+        raise argparse.ArgumentTypeError(f"--shard {spec}: K must be 0..N-1")
+    return k_i, n_i
+
+
 def spread(n_total: int, k: int) -> list[int]:
     if k >= n_total:
         return list(range(n_total))
@@ -71,11 +85,12 @@ def _store(cache: dict, cache_path: Path, key: str, entry: dict) -> None:
 
 
 def measure(targets: list[str], n_donors: int, n_sentences: int | dict[str, int], cache_path: Path, log=print,
-            neural: bool = False) -> dict:
+            neural: bool = False, shard: tuple[int, int] = (0, 1)) -> dict:
     """Round-trip CER of ``n_donors`` espeak-ng donors per target (evenly spaced along the phonological
     ranking), and with ``neural`` of every installed neural donor (Kokoro, Piper; rendered through
     ``synth`` as ``donors --verify`` does); per target: its ISO 639-3 code and, per donor, the
-    phonological score and the CER."""
+    phonological score and the CER. ``shard`` (k, n): measure only every n-th donor from the k-th, so that
+    n processes with their own caches share one language (merge the caches, then evaluate unsharded)."""
     from synthkit import donor_verify as dv
     from synthkit.donors import excluded_voices, mapper_for, rank_donors
     from synthkit.languages import resolve
@@ -104,7 +119,8 @@ def measure(targets: list[str], n_donors: int, n_sentences: int | dict[str, int]
         n = n_sentences.get(code, n_sentences["*"]) if isinstance(n_sentences, dict) else n_sentences
         sentences = dv.sample_sentences(path, choice, n)
         rows = []
-        for s in picks:
+        k, n_shards = shard
+        for s in picks[k::n_shards]:
             inv = invs[s.voice]
             mapper = mapper_for(inv)
             inputs = [dv.donor_input(sent, mapper, inv.ipa_to_mnemonic, target.tonal) for sent in sentences]
@@ -122,7 +138,7 @@ def measure(targets: list[str], n_donors: int, n_sentences: int | dict[str, int]
                 log(f"{code} {s.voice}: CER {mean:.3f} ({cache[key]['seconds']:.0f} s)")
             rows.append({"voice": s.voice, "phon_rank": ranked.index(s) + 1, "score": s.score,
                          "cer": cache[key]["cer"], "windows": _window_cers(cache[key])})
-        for s in rank_donors(target, voices=[], extra=others, priors={}) if others else []:
+        for s in (rank_donors(target, voices=[], extra=others, priors={}) if others else [])[k::n_shards]:
             key = hashlib.sha1("\n".join([CACHE_VERSION, "neural", s.voice, language,
                                            *[x.text for x in sentences]]).encode()).hexdigest()
             if key not in cache:
@@ -260,12 +276,19 @@ def main() -> None:
                     help="sentences per donor: N, or N,TARGET=M,... (a default and per-target counts)")
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "donors" / "verify-cache.json")
     ap.add_argument("--neural", action="store_true", help="also the installed neural donors (Kokoro, Piper)")
+    ap.add_argument("--shard", type=parse_shard, default=(0, 1), metavar="K/N",
+                    help="measure only every N-th donor from the K-th (0-based; implies --no-write): for N processes "
+                         "with their own caches, merged before the unsharded run that reports")
     ap.add_argument("--no-write", action="store_true", help="print, do not update BENCHMARKS.md")
     ap.add_argument("--note", default="", help="a paragraph added to the section (machine load, scope)")
     args = ap.parse_args()
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     results = measure([t.strip() for t in args.targets.split(",") if t.strip()], args.donors, args.sentences,
-                      args.cache, log=lambda m: print(m, file=sys.stderr, flush=True), neural=args.neural)
+                      args.cache, log=lambda m: print(m, file=sys.stderr, flush=True), neural=args.neural,
+                      shard=args.shard)
+    if args.shard != (0, 1):
+        print(f"shard {args.shard[0]}/{args.shard[1]} measured into {args.cache}", file=sys.stderr)
+        return
     evaluate(results)
     save_results(results, args.cache.parent / "verify-results.json")
     body = report(results)

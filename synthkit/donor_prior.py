@@ -41,6 +41,17 @@ PRIOR_WEIGHT = 1.0
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 #: A donor with no measurement: neither favoured nor held back.
 NEUTRAL = 0.5
+#: When even the donor heard best has a CER at or above this, the ASR reads none of them: its round trip
+#: cannot tell donors apart (Whisper base on Yoruba and Hindi donors: best 0.52 and 0.74, median 0.75 and
+#: 0.86, and no ranking correlates with it). ``donors --verify`` says so, and such a language's
+#: measurements do not feed the prior or the choice of its weight (:func:`judged`).
+WEAK_JUDGE_CER = 0.5
+
+
+def judged(cers: Mapping[str, float]) -> bool:
+    """Whether a language's round trips can tell its donors apart: the donor heard best has a CER below
+    :data:`WEAK_JUDGE_CER`."""
+    return bool(cers) and min(cers.values()) < WEAK_JUDGE_CER
 
 
 def ranks(xs: Sequence[float]) -> list[float]:
@@ -72,11 +83,12 @@ def prior(measured: Mapping[str, Mapping[str, float]], leave_out: Sequence[str] 
           min_donors: int = 10) -> dict[str, float]:
     """voice -> mean CER percentile over the languages of ``measured`` (language -> voice -> CER) but
     those in ``leave_out``; languages with fewer than ``min_donors`` measured donors are not used
-    (their percentiles are too coarse)."""
+    (their percentiles are too coarse), nor those whose round trip cannot tell donors apart
+    (:func:`judged`: their order is the ASR's noise)."""
     sums: dict[str, float] = {}
     counts: dict[str, int] = {}
     for lang, cers in measured.items():
-        if lang in leave_out or len(cers) < min_donors:
+        if lang in leave_out or len(cers) < min_donors or not judged(cers):
             continue
         for voice, p in percentiles(cers).items():
             sums[voice] = sums.get(voice, 0.0) + p
@@ -107,8 +119,9 @@ def loo_spearman(cer: Mapping[str, Mapping[str, float]], scores: Mapping[str, Ma
 def choose_weight(cer: Mapping[str, Mapping[str, float]], scores: Mapping[str, Mapping[str, float]],
                   leave_out: Sequence[str] = (), weights: Sequence[float] = WEIGHTS) -> float:
     """The weight (of ``weights``) with the highest mean :func:`loo_spearman` over the languages of
-    ``cer`` but ``leave_out``; ties go to the smaller weight."""
-    langs = [lang for lang in cer if lang not in leave_out and lang in scores]
+    ``cer`` but ``leave_out`` and those whose round trip cannot tell donors apart (:func:`judged`); ties
+    go to the smaller weight."""
+    langs = [lang for lang in cer if lang not in leave_out and lang in scores and judged(cer[lang])]
     if len(langs) < 2:
         return PRIOR_WEIGHT
 

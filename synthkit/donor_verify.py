@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .audio import DEFAULT_SAMPLE_RATE, int16_to_float, resample
+from .donor_prior import WEAK_JUDGE_CER
 from .donor_prior import ranks as _ranks
 from .errors import SynthkitError
 
@@ -45,10 +46,6 @@ GAP_S = 0.6
 #: A donor "disagrees" when its rank by measured CER and its rank differ by at least this
 #: share of the donors checked (and by at least 2 places).
 DISAGREE_SHARE = 0.3
-#: When even the donor heard best has a CER at or above this, the ASR reads none of them: its round trip
-#: cannot tell donors apart (Whisper base on Yoruba and Hindi donors: best 0.52 and 0.74, median 0.75 and
-#: 0.86, and no ranking correlates with it), and ``donors --verify`` says so.
-WEAK_JUDGE_CER = 0.5
 #: A transcript that gzip-compresses more than this is a decoding loop ("ti ti ti ...", one sentence again
 #: and again): Whisper's own test (its ``compression_ratio_threshold``).
 LOOP_RATIO = 2.4

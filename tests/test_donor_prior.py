@@ -34,6 +34,19 @@ def test_prior_is_the_mean_percentile_over_the_other_languages():
     assert dp.prior(measured, leave_out=["xxa", "xxb"]) == {}
 
 
+def test_a_language_whose_round_trip_cannot_tell_donors_apart_feeds_neither_prior_nor_weight():
+    """When even the donor heard best is read with CER >= WEAK_JUDGE_CER (Whisper base on Yoruba, Hindi),
+    its donors' order is the ASR's noise: it does not move the prior, nor the weight chosen."""
+    good = {f"v{i}": 0.1 + i / 100 for i in range(10)}  # v0 best
+    weak = {f"v{i}": 0.9 - i / 100 for i in range(10)}  # the other way round, but every donor unread
+    assert dp.judged(good) and not dp.judged(weak) and not dp.judged({})
+    assert dp.prior({"xxa": good, "xxw": weak}) == dp.prior({"xxa": good})
+    scores = {lang: {f"v{i}": i / 1000 for i in range(10)} for lang in ("xxa", "xxb", "xxw")}
+    cer = {"xxa": good, "xxb": dict(good), "xxw": weak}
+    assert dp.choose_weight(cer, scores) == dp.choose_weight({"xxa": good, "xxb": dict(good)}, scores)
+    assert not math.isnan(dp.loo_spearman(cer, scores, "xxw", 1.0))  # it is still judged as a target
+
+
 def test_rank_keys_add_the_prior_to_the_score_percentile():
     keys = dp.rank_keys({"a": 0.001, "b": 0.002, "c": 0.003}, {"a": 1.0, "c": 0.0})
     assert keys == {"a": 1.0, "b": 0.5 + dp.NEUTRAL, "c": 1.0}
