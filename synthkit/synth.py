@@ -26,6 +26,7 @@ from . import __version__, guard
 from .audio import DEFAULT_SAMPLE_RATE, float_to_int16, int16_to_float, resample, save_wav
 from .augment import AugmentConfig, Augmenter, load_augment
 from .errors import SynthkitError
+from .hashing import code_fingerprint
 from .languages import LanguageChoice, resolve
 from .manifest import MANIFEST_NAME, ManifestWriter, Utterance, dumps_row
 from .rng import derive_seed, seeded_random
@@ -147,6 +148,7 @@ def settings(config: SynthConfig, choice: LanguageChoice, text_sha: str, donor_p
            if donor_plan else {}),
         **({"donors_excluded": sorted(donor_plan.excluded)} if donor_plan and donor_plan.excluded else {}),
         "format": FORMAT,
+        "code": code_fingerprint(),
         "language": choice.requested,
         "g2p": choice.g2p,
         "voice": choice.voice,
@@ -177,6 +179,14 @@ def check_out_dir(out: Path, wanted: dict[str, Any]) -> None:
         except (OSError, ValueError):
             raise SynthkitError(f"--out {out} holds an unreadable {RUN_NAME}; choose another --out") from None
         if have != wanted:
+            if {k for k in set(have) | set(wanted) if have.get(k) != wanted.get(k)} == {"code"}:
+                theirs, ours = have.get("code"), wanted["code"]
+                what = ("a synthkit that did not record its code" if not isinstance(theirs, dict) else
+                        ", ".join(f"{k} {theirs.get(k)} -> {ours[k]}" if k != "synthkit_sha256" else "synthkit's code"
+                                  for k in ours if theirs.get(k) != ours[k]))
+                raise SynthkitError(
+                    f"--out {out} was written by other code ({what}); its rows would not match new ones: "
+                    "finish it with the install that began it, or choose another --out")
             raise SynthkitError(
                 f"--out {out} holds another run with different settings ({_diff(have, wanted)}); "
                 "choose another --out or delete that folder")

@@ -54,6 +54,48 @@ def test_out_dir_with_other_settings(tmp_path, cli):
     assert (out / "manifest.jsonl").read_text() == manifest_before
 
 
+def test_a_run_is_not_resumed_by_other_code(tmp_path, cli):
+    """run.json records synthkit's code and the versions of the packages that shape a row; a resume by
+    other code (a G2P fix would spell some rows differently) is refused, naming what differs."""
+    t = tmp_path / "t.txt"
+    t.write_text("Habari ya asubuhi.\n")
+    out = tmp_path / "o"
+    assert cli("synth", "--lang", "sw", "--text", str(t), "--out", str(out), "--quiet").exit_code == 0
+    run = json.loads((out / "run.json").read_text())
+    assert len(run["code"]["synthkit_sha256"]) == 64 and run["code"]["espeakng-loader"]
+    manifest_before = (out / "manifest.jsonl").read_text()
+    run["code"]["synthkit_sha256"] = "0" * 64
+    run["code"]["espeakng-loader"] = "0.0.1"
+    (out / "run.json").write_text(json.dumps(run))
+    res = run_synthkit("synth", "--lang", "sw", "--text", str(t), "--out", str(out))
+    one_line_error(res, "written by other code")
+    assert "synthkit's code" in res.stderr and "espeakng-loader 0.0.1 ->" in res.stderr
+    del run["code"]  # a run.json from before the code was recorded
+    (out / "run.json").write_text(json.dumps(run))
+    res = run_synthkit("synth", "--lang", "sw", "--text", str(t), "--out", str(out))
+    one_line_error(res, "did not record its code")
+    assert (out / "manifest.jsonl").read_text() == manifest_before
+
+
+def test_the_code_fingerprint_follows_every_file_that_shapes_synth(tmp_path):
+    from synthkit.hashing import code_sha256
+
+    pkg = tmp_path / "pkg"
+    (pkg / "text").mkdir(parents=True)
+    (pkg / "restore").mkdir()
+    (pkg / "text" / "ipa.py").write_text("A = 1\n")
+    (pkg / "restore" / "model.py").write_text("B = 1\n")
+    first = code_sha256(pkg)
+    assert code_sha256(pkg) == first
+    (pkg / "restore" / "model.py").write_text("B = 2\n")  # a later stage: not synth's
+    assert code_sha256(pkg) == first
+    (pkg / "text" / "ipa.py").write_text("A = 2\n")
+    assert code_sha256(pkg) != first
+    (pkg / "text" / "ipa.py").write_text("A = 1\n")
+    (pkg / "text" / "ipa2.py").write_text("")  # a new file counts too
+    assert code_sha256(pkg) != first
+
+
 def test_out_dir_with_foreign_manifest(tmp_path):
     t = tmp_path / "t.txt"
     t.write_text("Habari.\n")
