@@ -169,6 +169,15 @@ def _diff(a: dict, b: dict) -> str:
     return ", ".join(f"{k}: {json.dumps(a.get(k))[:40]} -> {json.dumps(b.get(k))[:40]}" for k in keys[:4])
 
 
+def code_difference(theirs: Any, ours: dict[str, Any]) -> str:
+    """What differs between the code a run recorded (``run.json``'s ``code``) and ``ours``
+    (:func:`synthkit.hashing.code_fingerprint`), in words; empty when nothing does."""
+    if not isinstance(theirs, dict):
+        return "a synthkit that did not record its code"
+    return ", ".join("synthkit's code" if k == "synthkit_sha256" else f"{k} {theirs.get(k)} -> {ours[k]}"
+                     for k in ours if theirs.get(k) != ours[k])
+
+
 def check_out_dir(out: Path, wanted: dict[str, Any]) -> None:
     if out.exists() and not out.is_dir():
         raise SynthkitError(f"--out {out} exists and is not a folder")
@@ -180,13 +189,10 @@ def check_out_dir(out: Path, wanted: dict[str, Any]) -> None:
             raise SynthkitError(f"--out {out} holds an unreadable {RUN_NAME}; choose another --out") from None
         if have != wanted:
             if {k for k in set(have) | set(wanted) if have.get(k) != wanted.get(k)} == {"code"}:
-                theirs, ours = have.get("code"), wanted["code"]
-                what = ("a synthkit that did not record its code" if not isinstance(theirs, dict) else
-                        ", ".join(f"{k} {theirs.get(k)} -> {ours[k]}" if k != "synthkit_sha256" else "synthkit's code"
-                                  for k in ours if theirs.get(k) != ours[k]))
                 raise SynthkitError(
-                    f"--out {out} was written by other code ({what}); its rows would not match new ones: "
-                    "finish it with the install that began it, or choose another --out")
+                    f"--out {out} was written by other code ({code_difference(have.get('code'), wanted['code'])}); "
+                    "its rows would not match new ones: finish it with the install that began it, or choose "
+                    "another --out")
             raise SynthkitError(
                 f"--out {out} holds another run with different settings ({_diff(have, wanted)}); "
                 "choose another --out or delete that folder")
@@ -566,6 +572,21 @@ def regenerate_id(manifest: str | os.PathLike, clip_id: str, out_path: str | os.
         if isinstance(row, Utterance) and row.id == clip_id:
             return regenerate(row, out_path, augment=augment)
     raise SynthkitError(f"no row with id {clip_id!r} in {manifest}")
+
+
+def regen_warning(manifest: str | os.PathLike) -> str | None:
+    """A warning for ``synthkit regen`` when the ``run.json`` beside ``manifest`` says other code wrote
+    it (then the clip made again need not be bit-identical); None when it matches or there is none."""
+    run_file = Path(manifest).parent / RUN_NAME
+    try:
+        have = json.loads(run_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(have, dict) or "text_sha256" not in have:  # not a synth run's settings
+        return None
+    what = code_difference(have.get("code"), code_fingerprint())
+    return (f"warning: {manifest} was written by other code ({what}); the clip made again may differ from "
+            "the original") if what else None
 
 
 @dataclass(frozen=True)

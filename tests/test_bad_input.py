@@ -64,12 +64,20 @@ def test_a_run_is_not_resumed_by_other_code(tmp_path, cli):
     run = json.loads((out / "run.json").read_text())
     assert len(run["code"]["synthkit_sha256"]) == 64 and run["code"]["espeakng-loader"]
     manifest_before = (out / "manifest.jsonl").read_text()
+    clip = next(read_manifest(out / "manifest.jsonl"))
+    same = run_synthkit("regen", str(out / "manifest.jsonl"), clip.id, "-o", str(tmp_path / "same.wav"))
+    assert same.returncode == 0 and "warning" not in same.stderr, same.stderr
     run["code"]["synthkit_sha256"] = "0" * 64
     run["code"]["espeakng-loader"] = "0.0.1"
     (out / "run.json").write_text(json.dumps(run))
     res = run_synthkit("synth", "--lang", "sw", "--text", str(t), "--out", str(out))
     one_line_error(res, "written by other code")
     assert "synthkit's code" in res.stderr and "espeakng-loader 0.0.1 ->" in res.stderr
+    # regen still makes the clip from its row, and says the run was written by other code
+    other = run_synthkit("regen", str(out / "manifest.jsonl"), clip.id, "-o", str(tmp_path / "other.wav"))
+    assert other.returncode == 0 and "written by other code" in other.stderr, other.stderr
+    assert (tmp_path / "other.wav").read_bytes() == (tmp_path / "same.wav").read_bytes() == \
+        (out / clip.audio_filepath).read_bytes()
     del run["code"]  # a run.json from before the code was recorded
     (out / "run.json").write_text(json.dumps(run))
     res = run_synthkit("synth", "--lang", "sw", "--text", str(t), "--out", str(out))

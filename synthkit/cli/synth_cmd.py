@@ -86,8 +86,12 @@ def describe_excluded(excluded: dict[str, str]) -> str:
 @click.option("--no-augment", is_flag=True,
               help="The rendering without its recorded augmentation (what score/check judge CER/SNR on).")
 def regen(manifest, clip_id, output, no_augment):
-    """Re-make one clip from its manifest row alone (bit-identical to the original)."""
-    from ..synth import regenerate_id
+    """Re-make one clip from its manifest row alone (bit-identical to the original when the same code
+    runs it; warns when the run.json beside the manifest says other code wrote it)."""
+    from ..synth import regen_warning, regenerate_id
 
     regenerate_id(manifest, clip_id, output, augment=not no_augment)
+    warning = regen_warning(manifest)
+    if warning:
+        click.echo(warning, err=True)
     click.echo(str(output))
