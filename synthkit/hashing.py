@@ -15,24 +15,36 @@ def file_sha256(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
-#: synthkit's own folders that never shape what ``synth`` writes (later stages); left out of
-#: :func:`code_sha256` so that a change there does not refuse a resume.
-_NOT_SYNTH = ("restore", "quality", "export", "__pycache__")
+#: Per resumable command: the synthkit folders that never shape what it writes (left out of its
+#: :func:`code_sha256`, so a change there does not refuse a resume) and the installed packages whose
+#: version can change what it writes (G2P, espeak-ng and its data, resampling, filters, codecs, models).
+STAGE_CODE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "synth": (("restore", "quality", "export"),
+              ("espeakng-loader", "phonemizer", "epitran", "panphon", "soxr", "numpy")),
+    "degrade": (("quality", "export"), ("numpy", "scipy", "soxr", "soundfile")),
+    "restore": (("export",), ("numpy", "scipy", "soxr", "soundfile", "torch", "onnxruntime", "speechmos",
+                              "Resemblyzer", "ctranslate2", "faster-whisper")),
+    "score": (("restore", "export"), ("numpy", "scipy", "soxr", "soundfile", "onnxruntime", "speechmos",
+                                      "Resemblyzer", "ctranslate2", "faster-whisper", "silero-vad", "torch",
+                                      "torchmetrics", "espeakng-loader", "phonemizer", "epitran", "panphon")),
+}
+_TEXT_SUFFIXES = {".py", ".json", ".yaml", ".yml", ".tsv", ".txt"}
 
 
-def code_sha256(root: str | os.PathLike | None = None) -> str:
-    """Hex SHA-256 over the source and data files of the installed synthkit that can shape a ``synth``
-    row or clip (every ``.py``, ``.json``, ``.yaml``, ``.tsv``, ``.txt`` file of the package but those
-    under :data:`_NOT_SYNTH`), by relative path. ``run.json`` records it, so that a run is never
-    resumed by code that would write its rows differently (a G2P fix, a new mapping rule): the rows
-    of one manifest all come from one code. ``root``: another package folder (tests)."""
+def code_sha256(exclude: tuple[str, ...] = (), root: str | os.PathLike | None = None) -> str:
+    """Hex SHA-256 over the source and data files of the installed synthkit (every ``.py``, ``.json``,
+    ``.yaml``, ``.tsv``, ``.txt`` file of the package but those under a folder named in ``exclude``;
+    checkpoints are recorded by their own hash where they are used), by relative path. A command's
+    ``run.json`` records it, so that a run is never resumed by code that would write its rows
+    differently (a G2P fix, a new mapping rule): the rows of one manifest all come from one code.
+    ``root``: another package folder (tests)."""
     from pathlib import Path
 
     root = Path(root) if root is not None else Path(__file__).resolve().parent
+    skip = {*exclude, "__pycache__"}
     h = hashlib.sha256()
     files = sorted(p for p in root.rglob("*")
-                   if p.is_file() and p.suffix in {".py", ".json", ".yaml", ".yml", ".tsv", ".txt"}
-                   and not set(p.relative_to(root).parts[:-1]) & set(_NOT_SYNTH))
+                   if p.is_file() and p.suffix in _TEXT_SUFFIXES and not set(p.relative_to(root).parts[:-1]) & skip)
     for p in files:
         rel = p.relative_to(root).as_posix().encode()
         h.update(len(rel).to_bytes(4, "big") + rel)
@@ -41,20 +53,31 @@ def code_sha256(root: str | os.PathLike | None = None) -> str:
     return h.hexdigest()
 
 
-#: Installed packages whose version can change a ``synth`` row or clip (G2P, espeak-ng and its data,
-#: resampling, noise and RNG arithmetic).
-SHAPING_PACKAGES = ("espeakng-loader", "phonemizer", "epitran", "panphon", "soxr", "numpy")
-
-
-def code_fingerprint() -> dict[str, str | None]:
-    """What ``run.json`` records of the code that wrote a run: :func:`code_sha256` and the version of
-    each of :data:`SHAPING_PACKAGES` (None when not installed)."""
+def code_fingerprint(command: str) -> dict[str, str | None]:
+    """What a resumable ``command``'s run settings record of the code that wrote them (see
+    :data:`STAGE_CODE`): its :func:`code_sha256` and the version of each package that shapes its output
+    (None when not installed)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    out: dict[str, str | None] = {"synthkit_sha256": code_sha256()}
-    for name in SHAPING_PACKAGES:
+    exclude, packages = STAGE_CODE[command]
+    out: dict[str, str | None] = {"synthkit_sha256": code_sha256(exclude)}
+    for name in packages:
         try:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = None
     return out
+
+
+def code_difference(theirs: object, ours: dict[str, str | None]) -> str:
+    """What differs between the code a run recorded (its settings' ``code``) and ``ours``
+    (:func:`code_fingerprint`), in words; empty when nothing does."""
+    if not isinstance(theirs, dict):
+        return "a synthkit that did not record its code"
+    return ", ".join("synthkit's code" if k == "synthkit_sha256" else f"{k} {theirs.get(k)} -> {ours[k]}"
+                     for k in ours if theirs.get(k) != ours[k])
+
+
+def only_code_differs(have: dict, wanted: dict) -> bool:
+    """Whether two run settings differ in their recorded ``code`` alone."""
+    return {k for k in set(have) | set(wanted) if have.get(k) != wanted.get(k)} == {"code"}

@@ -26,7 +26,7 @@ from . import __version__, guard
 from .audio import DEFAULT_SAMPLE_RATE, float_to_int16, int16_to_float, resample, save_wav
 from .augment import AugmentConfig, Augmenter, load_augment
 from .errors import SynthkitError
-from .hashing import code_fingerprint
+from .hashing import code_difference, code_fingerprint, only_code_differs
 from .languages import LanguageChoice, resolve
 from .manifest import MANIFEST_NAME, ManifestWriter, Utterance, dumps_row
 from .rng import derive_seed, seeded_random
@@ -148,7 +148,7 @@ def settings(config: SynthConfig, choice: LanguageChoice, text_sha: str, donor_p
            if donor_plan else {}),
         **({"donors_excluded": sorted(donor_plan.excluded)} if donor_plan and donor_plan.excluded else {}),
         "format": FORMAT,
-        "code": code_fingerprint(),
+        "code": code_fingerprint("synth"),
         "language": choice.requested,
         "g2p": choice.g2p,
         "voice": choice.voice,
@@ -169,15 +169,6 @@ def _diff(a: dict, b: dict) -> str:
     return ", ".join(f"{k}: {json.dumps(a.get(k))[:40]} -> {json.dumps(b.get(k))[:40]}" for k in keys[:4])
 
 
-def code_difference(theirs: Any, ours: dict[str, Any]) -> str:
-    """What differs between the code a run recorded (``run.json``'s ``code``) and ``ours``
-    (:func:`synthkit.hashing.code_fingerprint`), in words; empty when nothing does."""
-    if not isinstance(theirs, dict):
-        return "a synthkit that did not record its code"
-    return ", ".join("synthkit's code" if k == "synthkit_sha256" else f"{k} {theirs.get(k)} -> {ours[k]}"
-                     for k in ours if theirs.get(k) != ours[k])
-
-
 def check_out_dir(out: Path, wanted: dict[str, Any]) -> None:
     if out.exists() and not out.is_dir():
         raise SynthkitError(f"--out {out} exists and is not a folder")
@@ -188,7 +179,7 @@ def check_out_dir(out: Path, wanted: dict[str, Any]) -> None:
         except (OSError, ValueError):
             raise SynthkitError(f"--out {out} holds an unreadable {RUN_NAME}; choose another --out") from None
         if have != wanted:
-            if {k for k in set(have) | set(wanted) if have.get(k) != wanted.get(k)} == {"code"}:
+            if only_code_differs(have, wanted):
                 raise SynthkitError(
                     f"--out {out} was written by other code ({code_difference(have.get('code'), wanted['code'])}); "
                     "its rows would not match new ones: finish it with the install that began it, or choose "
@@ -584,7 +575,7 @@ def regen_warning(manifest: str | os.PathLike) -> str | None:
         return None
     if not isinstance(have, dict) or "text_sha256" not in have:  # not a synth run's settings
         return None
-    what = code_difference(have.get("code"), code_fingerprint())
+    what = code_difference(have.get("code"), code_fingerprint("synth"))
     return (f"warning: {manifest} was written by other code ({what}); the clip made again may differ from "
             "the original") if what else None
 

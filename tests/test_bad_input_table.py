@@ -192,6 +192,18 @@ def _scored_then(w: World, tmp: Path, metrics: str) -> list:
     return ["score", w.lj, "-o", out, "--metrics", metrics, "--quiet"]
 
 
+def _scored_by_other_code(w: World, tmp: Path) -> list:
+    """A scored manifest whose sidecar says other code (another synthkit, another onnxruntime) wrote it."""
+    from synthkit.guard import sidecar
+
+    argv = _scored_then(w, tmp, "duration")
+    side = sidecar(tmp / "s.jsonl")
+    settings = json.loads(side.read_text())
+    settings["code"]["onnxruntime"] = "0.0.1"
+    side.write_text(json.dumps(settings))
+    return argv
+
+
 def _hardlink(src: Path, tmp: Path) -> Path:
     link = tmp / "hard.wav"
     os.link(src, link)
@@ -331,6 +343,7 @@ REFUSED: list[Refused] = [
     Refused("score-resume-foreign-file", lambda w, t: ["score", w.lj, "-o", _text(t, '{"id": "x"}\n', "f.jsonl")],
             "synthkit did not write it"),
     Refused("score-resume-other-metrics", lambda w, t: _scored_then(w, t, "signal"), "other settings (metrics"),
+    Refused("score-resume-other-code", _scored_by_other_code, "written by other code (onnxruntime 0.0.1 ->"),
     Refused("score-unknown-metric", lambda w, t: ["score", w.lj, "-o", t / "s.jsonl", "--metrics", "mos"],
             "unknown metric 'mos'"),
     Refused("score-speaker-ref-missing", lambda w, t: ["score", w.lj, "-o", t / "s.jsonl", "--speaker-ref",

@@ -241,6 +241,14 @@ def test_degrade_command_folder_in_manifest_out(cli, tmp_path):
     res = cli("degrade", str(src), "--out", str(out), "--noise-dir", str(NOISE_DIR), "--rir-dir", str(RIR_DIR),
               "--seed", "4", "--quiet")
     assert res.exit_code == 2 and "different settings" in res.stderr
+    # the same command by other code (run.json records synthkit's code and scipy's version) is refused too
+    run = json.loads((out / "run.json").read_text())
+    run["code"]["scipy"] = "0.0.1"
+    (out / "run.json").write_text(json.dumps(run))
+    res = cli("degrade", str(src), "--out", str(out), "--noise-dir", str(NOISE_DIR), "--rir-dir", str(RIR_DIR),
+              "--seed", "3", "--quiet")
+    assert res.exit_code == 2 and "written by other code (scipy 0.0.1 ->" in res.stderr
+    assert (out / "manifest.jsonl").read_text() == text
 
 
 def test_degrade_refuses_to_write_into_its_input(cli, tmp_path):

@@ -215,13 +215,13 @@ def run_settings(manifest: Path, config: ScoreConfig) -> dict:
     Whisper batch size do not change a score, so they are left out)."""
     from dataclasses import asdict
 
-    from ..hashing import file_sha256
+    from ..hashing import code_fingerprint, file_sha256
 
     cfg = {k: v for k, v in asdict(config).items() if k not in ("threads", "batch_size")}
     cfg["metrics"] = list(cfg["metrics"])
     cfg["models"] = [list(m) for m in cfg["models"]]
     cfg["on_render"] = list(cfg["on_render"])  # as the run file holds it (JSON has no tuples)
-    return {"command": "score", "format": FORMAT, "manifest": str(manifest.resolve()),
+    return {"command": "score", "format": FORMAT, "code": code_fingerprint("score"), "manifest": str(manifest.resolve()),
             "manifest_sha256": file_sha256(manifest), **cfg}
 
 

@@ -60,7 +60,10 @@ def prepare(config: DegradeRunConfig) -> Prepared:
     if not 8000 <= config.sample_rate <= 48000:
         raise SynthkitError(f"--sample-rate {config.sample_rate} is outside 8000-48000 Hz")
     source, out = check_paths(Path(config.source), Path(config.out_dir))
-    settings = {"format": FORMAT, "command": "degrade", "input": str(source), "seed": config.seed,
+    from ..hashing import code_fingerprint
+
+    settings = {"format": FORMAT, "command": "degrade", "code": code_fingerprint("degrade"), "input": str(source),
+                "seed": config.seed,
                 "sample_rate": config.sample_rate, "degrade": config.degrade.to_dict()}
     check_out_dir(out, settings)
     guard_inputs(source, out, [Input.folder(f"the {st['type']} folder", d) for st in config.degrade.steps

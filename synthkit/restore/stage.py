@@ -130,7 +130,7 @@ class Summary:
 
 def prepare(config: RestoreRunConfig) -> Prepared:
     """Validate everything before any work; raise :class:`SynthkitError` on a problem."""
-    from ..hashing import file_sha256
+    from ..hashing import code_fingerprint, file_sha256
     from ..synth import check_out_dir
     from .model import checkpoint_path, read_bundle
     from .scores import available
@@ -160,6 +160,7 @@ def prepare(config: RestoreRunConfig) -> Prepared:
     settings = {
         "format": FORMAT,
         "command": "restore",
+        "code": code_fingerprint("restore"),
         "input": str(source),
         "checkpoint_sha256": file_sha256(ckpt),
         "keep_original_if_worse": config.keep_original_if_worse,
