@@ -277,8 +277,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "donors" / "verify-cache.json")
     ap.add_argument("--neural", action="store_true", help="also the installed neural donors (Kokoro, Piper)")
     ap.add_argument("--shard", type=parse_shard, default=(0, 1), metavar="K/N",
-                    help="measure only every N-th donor from the K-th (0-based; implies --no-write): for N processes "
-                         "with their own caches, merged before the unsharded run that reports")
+                    help="measure only every N-th donor from the K-th (0-based), write nothing else and stop: for N "
+                         "processes with their own caches, merged before the unsharded run that reports")
     ap.add_argument("--no-write", action="store_true", help="print, do not update BENCHMARKS.md")
     ap.add_argument("--note", default="", help="a paragraph added to the section (machine load, scope)")
     args = ap.parse_args()

@@ -53,6 +53,7 @@ class Prepared:
 
 
 def prepare(config: DegradeRunConfig) -> Prepared:
+    from ..hashing import code_fingerprint
     from ..synth import check_out_dir
 
     if config.workers < 1:
@@ -60,11 +61,8 @@ def prepare(config: DegradeRunConfig) -> Prepared:
     if not 8000 <= config.sample_rate <= 48000:
         raise SynthkitError(f"--sample-rate {config.sample_rate} is outside 8000-48000 Hz")
     source, out = check_paths(Path(config.source), Path(config.out_dir))
-    from ..hashing import code_fingerprint
-
     settings = {"format": FORMAT, "command": "degrade", "code": code_fingerprint("degrade"), "input": str(source),
-                "seed": config.seed,
-                "sample_rate": config.sample_rate, "degrade": config.degrade.to_dict()}
+                "seed": config.seed, "sample_rate": config.sample_rate, "degrade": config.degrade.to_dict()}
     check_out_dir(out, settings)
     guard_inputs(source, out, [Input.folder(f"the {st['type']} folder", d) for st in config.degrade.steps
                                for key in ("dir", "babble_dir") for d in st.get(key) or ()])
