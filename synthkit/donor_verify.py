@@ -35,8 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .audio import DEFAULT_SAMPLE_RATE, int16_to_float, resample
-from .donor_prior import WEAK_JUDGE_CER
-from .donor_prior import ranks as _ranks
+from .donor_prior import WEAK_JUDGE_CER, ranks as _ranks
 from .errors import SynthkitError
 
 #: Longest packed window (s); Whisper reads 30 s.

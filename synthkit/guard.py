@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SynthkitError
-from .hashing import code_difference, only_code_differs
+from .hashing import other_code
 
 #: Suffix of the sidecar that records the settings of a resumable single-file output.
 SIDECAR_SUFFIX = ".run.json"
@@ -253,10 +253,9 @@ def claim(option: str, path: str | os.PathLike, settings: dict[str, Any]) -> boo
         have = None
     if not isinstance(have, dict):
         raise SynthkitError(f"{option} {p}: its {side.name} is unreadable; choose another file or delete both")
-    if have != settings and "code" in settings and only_code_differs(have, settings):
-        raise SynthkitError(f"{option} {p} was written by other code ({code_difference(have.get('code'), settings['code'])}); "
-                            "its rows would not match new ones: finish it with the install that began it, or choose "
-                            "another file")
+    refusal = other_code(f"{option} {p}", have, settings, "another file")
+    if refusal:
+        raise SynthkitError(refusal)
     if have != settings:
         raise SynthkitError(f"{option} {p} was written with other settings ({_diff(have, settings)}); choose another "
                             "file or delete it (and its " + side.name + ")")

@@ -78,6 +78,10 @@ def code_difference(theirs: object, ours: dict[str, str | None]) -> str:
                      for k in ours if theirs.get(k) != ours[k])
 
 
-def only_code_differs(have: dict, wanted: dict) -> bool:
-    """Whether two run settings differ in their recorded ``code`` alone."""
-    return {k for k in set(have) | set(wanted) if have.get(k) != wanted.get(k)} == {"code"}
+def other_code(subject: str, have: dict, wanted: dict, instead: str) -> str | None:
+    """The one-line refusal when two run settings differ in their recorded ``code`` alone (``subject``
+    was written by other code; ``instead``: what else to choose), else None."""
+    if "code" not in wanted or {k for k in set(have) | set(wanted) if have.get(k) != wanted.get(k)} != {"code"}:
+        return None
+    return (f"{subject} was written by other code ({code_difference(have.get('code'), wanted['code'])}); its rows "
+            f"would not match new ones: finish it with the install that began it, or choose {instead}")

@@ -26,7 +26,7 @@ from . import __version__, guard
 from .audio import DEFAULT_SAMPLE_RATE, float_to_int16, int16_to_float, resample, save_wav
 from .augment import AugmentConfig, Augmenter, load_augment
 from .errors import SynthkitError
-from .hashing import code_difference, code_fingerprint, only_code_differs
+from .hashing import code_difference, code_fingerprint, other_code
 from .languages import LanguageChoice, resolve
 from .manifest import MANIFEST_NAME, ManifestWriter, Utterance, dumps_row
 from .rng import derive_seed, seeded_random
@@ -179,11 +179,9 @@ def check_out_dir(out: Path, wanted: dict[str, Any]) -> None:
         except (OSError, ValueError):
             raise SynthkitError(f"--out {out} holds an unreadable {RUN_NAME}; choose another --out") from None
         if have != wanted:
-            if only_code_differs(have, wanted):
-                raise SynthkitError(
-                    f"--out {out} was written by other code ({code_difference(have.get('code'), wanted['code'])}); "
-                    "its rows would not match new ones: finish it with the install that began it, or choose "
-                    "another --out")
+            refusal = other_code(f"--out {out}", have, wanted, "another --out")
+            if refusal:
+                raise SynthkitError(refusal)
             raise SynthkitError(
                 f"--out {out} holds another run with different settings ({_diff(have, wanted)}); "
                 "choose another --out or delete that folder")
