@@ -196,6 +196,28 @@ def test_tonal_donor_phonemes_keep_the_targets_words(cli, tmp_path):
         assert len(said.words) > len(words)  # espeak-ng's own word events do split the words
 
 
+def test_tone_commands_do_not_devoice_onsets(cli, tmp_path):
+    """espeak-ng ends a word at every embedded pitch command. The command used to sit between a
+    syllable's onset and its vowel, so Bulgarian (final devoicing) said Yoruba 'Báwo' as 'páwo' and 'gan'
+    as 'kan'. With the command before the onset, every plosive b, d, ɡ of the Yoruba words is voiced
+    in what bg said (the rows' donor_phonemes are checked against espeak-ng in the test above)."""
+    text = tmp_path / "yo.txt"
+    text.write_text("Báwo ni o ṣe wà lónìí?\nMo fẹ́ràn oúnjẹ Yorùbá gan-an.\nỌmọdé gbàgede.\n",
+                    encoding="utf-8")
+    out = tmp_path / "o"
+    res = cli("synth", "--lang", "yor-Latn", "--text", str(text), "--out", str(out), "--donor", "bg",
+              "--voices", "1", "--augment", "none", "--quiet", "--json")
+    assert res.exit_code == 0, res.output
+    rows = list(read_manifest(out / "manifest.jsonl"))
+    assert len(rows) == 3
+    plosives = {"b": ["b"], "d": ["d"], "ɡ": ["ɡ"], "ɡ͡b": ["ɡ", "b"]}  # bg has no ɡ͡b: said ɡ b
+    for r in rows:
+        for planned, said in zip(r["phonemes"].split(" | "), r["donor_phonemes"].split(" | ")):
+            want = [c for s in planned.split() for c in plosives.get(s, [])]
+            got = [s.strip("ˈˌː") for s in said.split() if s.strip("ˈˌː") in plosives]
+            assert got == want, (planned, said, r["render_text"])
+
+
 def test_german_and_dutch_donors_say_what_the_row_says(english_through_donors):
     """English 'six' through German was spoken [zɪks] while the row said 's ˈɪ k s' (the inventory took
     German's final-devoiced [[z]] for s); 'three' went to θj: a glide for the rhotic."""

@@ -538,6 +538,7 @@ def map_sentence(words: list[list[str]], mapper: Mapper, to_mnemonic: dict[str, 
     for w in words:
         dw: list[str] = []
         mw: list[str] = []
+        onset = 0  # where in mw the consonants before the next nucleus begin
         for seg in w:
             s = Seg.parse(seg)
             sm, lengthen = mapper.map(seg)
@@ -549,14 +550,21 @@ def map_sentence(words: list[list[str]], mapper: Mapper, to_mnemonic: dict[str, 
             if not sm.donor:
                 continue
             vowel = is_vowel(s.base)
-            if tonal and vowel or s.tone:
+            nucleus = tonal and vowel or bool(s.tone)
+            if nucleus:
+                # The pitch command goes before the syllable's onset (every consonant since the last
+                # nucleus), not between onset and vowel: espeak-ng ends a word at an embedded command,
+                # and a donor with final devoicing (bg, de, ru...) would devoice the stranded onset
+                # (Yoruba "báwo" through bg said "páwo").
                 offset = TONE_OFFSETS.get(s.tone[:1], 0) if s.tone else 0
-                mw.append(EMBEDDED_PITCH.format(max(0, min(99, pitch + offset))))
+                mw.insert(onset, EMBEDDED_PITCH.format(max(0, min(99, pitch + offset))))
             for k, d in enumerate(sm.donor):
                 mark = s.stress if k == 0 else ""
                 dw.append(mark + d + ("ː" if lengthen and k == len(sm.donor) - 1 else ""))
                 mw.append(ipa_to_mnemonic_mark(mark) + to_mnemonic[d] +
                           (":" if lengthen and k == len(sm.donor) - 1 else ""))
+            if nucleus or vowel:
+                onset = len(mw)
         if dw:
             donor_words.append(dw)
             mnem_words.append("".join(mw))
