@@ -162,7 +162,7 @@ def _window_cers(entry: dict) -> list[list]:
     return [[hashlib.sha1(w[0].encode()).hexdigest()[:10], w[2]] for w in entry["windows"]]
 
 
-def evaluate(results: dict) -> dict:
+def evaluate(results: dict, equal_languages: bool = False) -> dict:
     """Per target T, nested leave-one-language-out: the prior from the other targets measured here, the
     weight chosen on them (:func:`synthkit.donor_prior.choose_weight`), then Spearman between T's CERs and
     (a) the ranking synthkit uses with that prior and weight, (b) the phonological score alone, (c) the
@@ -171,18 +171,21 @@ def evaluate(results: dict) -> dict:
     from synthkit.donor_verify import cer_reliability, spearman
     from synthkit.donors import rank_donors
 
-    measured, scores = {}, {}
+    measured, scores, reliability = {}, {}, {}
     for r in results.values():
         if "error" not in r:
             rows = [x for x in r["donors"] if x["cer"] is not None]
             measured[r["iso639_3"]] = {x["voice"]: x["cer"] for x in rows}
             scores[r["iso639_3"]] = {x["voice"]: round(x["score"], 6) for x in rows}
+            r["cer_reliability"] = cer_reliability([x.get("windows", ()) for x in rows])
+            if r["cer_reliability"] and equal_languages is False:
+                reliability[r["iso639_3"]] = r["cer_reliability"][0]
     for r in results.values():
         if "error" in r:
             continue
         lang = r["iso639_3"]
-        priors = donor_prior.prior(measured, leave_out=[lang])
-        weight = donor_prior.choose_weight(measured, scores, leave_out=[lang])
+        priors = donor_prior.prior(measured, leave_out=[lang], reliability=reliability)
+        weight = donor_prior.choose_weight(measured, scores, leave_out=[lang], reliability=reliability)
         ranked = rank_donors(r["_target"], voices=[], extra=r["_espeak"], priors=priors, weight=weight)
         rank = {s.voice: i for i, s in enumerate(ranked, start=1)}
         by_voice = {s.voice: s for s in ranked}
@@ -202,7 +205,6 @@ def evaluate(results: dict) -> dict:
         r["prior_languages"] = sorted(k for k in measured if k != lang)
         best = sorted(rows, key=lambda x: x["rank"])[:12]
         r["spearman_top12"] = spearman([x["rank"] for x in best], [x["cer"] for x in best])
-        r["cer_reliability"] = cer_reliability([x.get("windows", ()) for x in rows])
     return results
 
 
@@ -221,7 +223,7 @@ def report(results: dict) -> str:
         "installed neural donors, Kokoro-82M and Piper joe, rendered through `synth`. The ranking synthkit "
         "uses (`synthkit.donors.rank_donors`): the percentile of the phonological score among the candidates "
         "plus the donor's measured prior (`synthkit.donor_prior`: its mean CER percentile over the *other* "
-        "languages measured; the target's own measurements are left out, as for a language nobody measured), "
+        "languages measured, each weighted by the CER reliability of its measurement; the target's own measurements are left out, as for a language nobody measured), "
         "weighted by the weight that ranks the *other* languages' donors best (nested: chosen without the "
         "target), after the contrast floor (a donor merging over 10 % more of the target's tokens than the best "
         "candidate is ranked after the others, `synthkit.donors.MERGE_TOLERANCE`). "
@@ -280,6 +282,9 @@ def main() -> None:
                     help="measure only every N-th donor from the K-th (0-based), write nothing else and stop: for N "
                          "processes with their own caches, merged before the unsharded run that reports")
     ap.add_argument("--no-write", action="store_true", help="print, do not update BENCHMARKS.md")
+    ap.add_argument("--equal-languages", action="store_true",
+                    help="every measured language counts alike in the prior (before: each weighted by its CER "
+                         "reliability, synthkit.donor_prior.language_weight)")
     ap.add_argument("--note", default="", help="a paragraph added to the section (machine load, scope)")
     args = ap.parse_args()
     args.cache.parent.mkdir(parents=True, exist_ok=True)
@@ -289,7 +294,7 @@ def main() -> None:
     if args.shard != (0, 1):
         print(f"shard {args.shard[0]}/{args.shard[1]} measured into {args.cache}", file=sys.stderr)
         return
-    evaluate(results)
+    evaluate(results, equal_languages=args.equal_languages)
     save_results(results, args.cache.parent / "verify-results.json")
     body = report(results)
     if args.note:

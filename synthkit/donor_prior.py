@@ -10,7 +10,8 @@ steady formant voices), others badly (voices that impose lexical tone or their o
 This module keeps those measurements: for every measured target language, each donor's round-trip
 CER, turned into a percentile within that language (0 = the donor heard best, 1 = worst; languages
 differ in how well the ASR knows them, so raw CERs are not comparable across languages). A donor's
-**prior** is the mean of its percentiles over the measured languages. The ranking synthkit uses
+**prior** is the mean of its percentiles over the measured languages, each language weighted by how
+reproducible its measured donor ordering is (:func:`language_weight`). The ranking synthkit uses
 (:func:`synthkit.donors.rank_donors`) orders donors by ``pct(score) + weight * prior``: the
 percentile of the phonological score among the candidates plus the weighted prior (a donor without
 measurements gets the neutral 0.5), the target's own language always left out of the prior, so that a
@@ -79,20 +80,33 @@ def percentiles(values: Mapping[str, float]) -> dict[str, float]:
     return {k: (rk - 1) / (len(keys) - 1) for k, rk in zip(keys, r)}
 
 
+def language_weight(reliability: Mapping[str, float] | None, lang: str) -> float:
+    """How much ``lang``'s percentiles count in the prior: the measured reliability of its donor ordering
+    (:func:`synthkit.donor_verify.cer_reliability`, clipped to 0-1), i.e. the share of that ordering
+    that a second measurement would reproduce; 1 when it was not measured (one window of sentences)."""
+    if not reliability or lang not in reliability or reliability[lang] is None:
+        return 1.0
+    return min(1.0, max(0.0, float(reliability[lang])))
+
+
 def prior(measured: Mapping[str, Mapping[str, float]], leave_out: Sequence[str] = (),
-          min_donors: int = 10) -> dict[str, float]:
+          min_donors: int = 10, reliability: Mapping[str, float] | None = None) -> dict[str, float]:
     """voice -> mean CER percentile over the languages of ``measured`` (language -> voice -> CER) but
-    those in ``leave_out``; languages with fewer than ``min_donors`` measured donors are not used
+    those in ``leave_out``, each language weighted by the reliability of its measurement
+    (:func:`language_weight`); languages with fewer than ``min_donors`` measured donors are not used
     (their percentiles are too coarse), nor those whose round trip cannot tell donors apart
     (:func:`judged`: their order is the ASR's noise)."""
     sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
+    counts: dict[str, float] = {}
     for lang, cers in measured.items():
         if lang in leave_out or len(cers) < min_donors or not judged(cers):
             continue
+        w = language_weight(reliability, lang)
+        if w <= 0:
+            continue
         for voice, p in percentiles(cers).items():
-            sums[voice] = sums.get(voice, 0.0) + p
-            counts[voice] = counts.get(voice, 0) + 1
+            sums[voice] = sums.get(voice, 0.0) + w * p
+            counts[voice] = counts.get(voice, 0.0) + w
     return {v: sums[v] / counts[v] for v in sums}
 
 
@@ -105,19 +119,21 @@ def rank_keys(scores: Mapping[str, float], priors: Mapping[str, float],
 
 
 def loo_spearman(cer: Mapping[str, Mapping[str, float]], scores: Mapping[str, Mapping[str, float]], lang: str,
-                 weight: float, leave_out: Sequence[str] = ()) -> float:
+                 weight: float, leave_out: Sequence[str] = (),
+                 reliability: Mapping[str, float] | None = None) -> float:
     """Spearman between ``lang``'s measured CERs and the ranking by ``pct(score) + weight * prior``, the
     prior made without ``lang`` (and without ``leave_out``)."""
     from .donor_verify import spearman
 
-    priors = prior(cer, leave_out=[lang, *leave_out])
+    priors = prior(cer, leave_out=[lang, *leave_out], reliability=reliability)
     voices = [v for v in cer[lang] if v in scores.get(lang, {})]
     keys = rank_keys({v: scores[lang][v] for v in voices}, priors, weight)
     return spearman([keys[v] for v in voices], [cer[lang][v] for v in voices])
 
 
 def choose_weight(cer: Mapping[str, Mapping[str, float]], scores: Mapping[str, Mapping[str, float]],
-                  leave_out: Sequence[str] = (), weights: Sequence[float] = WEIGHTS) -> float:
+                  leave_out: Sequence[str] = (), weights: Sequence[float] = WEIGHTS,
+                  reliability: Mapping[str, float] | None = None) -> float:
     """The weight (of ``weights``) with the highest mean :func:`loo_spearman` over the languages of
     ``cer`` but ``leave_out`` and those whose round trip cannot tell donors apart (:func:`judged`); ties
     go to the smaller weight."""
@@ -126,7 +142,7 @@ def choose_weight(cer: Mapping[str, Mapping[str, float]], scores: Mapping[str, M
         return PRIOR_WEIGHT
 
     def mean_rho(w: float) -> float:
-        vals = [loo_spearman(cer, scores, lang, w, leave_out) for lang in langs]
+        vals = [loo_spearman(cer, scores, lang, w, leave_out, reliability) for lang in langs]
         vals = [v for v in vals if v == v]
         return sum(vals) / len(vals) if vals else float("-inf")
 
@@ -145,7 +161,8 @@ def table() -> dict:
 
 def shipped_prior(leave_out: Sequence[str] = ()) -> dict[str, float]:
     """The prior from the shipped table (``leave_out``: ISO 639-3 codes, as the table names them)."""
-    return prior(table()["cer"], leave_out)
+    t = table()
+    return prior(t["cer"], leave_out, reliability=t.get("reliability"))
 
 
 def shipped_weight() -> float:

@@ -34,6 +34,21 @@ def test_prior_is_the_mean_percentile_over_the_other_languages():
     assert dp.prior(measured, leave_out=["xxa", "xxb"]) == {}
 
 
+def test_languages_count_in_the_prior_by_the_reliability_of_their_measurement():
+    """A language whose donor ordering a second measurement would barely reproduce (Swahili and Hausa
+    through Whisper base: reliability 0.24, 0.35) counts for that share; unmeasured reliability counts 1."""
+    measured = {
+        "xxa": {f"v{i}": i / 10 for i in range(10)},  # v0 best
+        "xxb": {f"v{i}": (9 - i) / 10 for i in range(10)},  # v9 best
+    }
+    p = dp.prior(measured, reliability={"xxa": 0.75, "xxb": 0.25})
+    assert math.isclose(p["v0"], 0.75 * 0.0 + 0.25 * 1.0) and math.isclose(p["v9"], 0.75)
+    assert dp.prior(measured, reliability={"xxb": 0.0}) == dp.prior(measured, leave_out=["xxb"])
+    assert dp.prior(measured, reliability={"xxa": 1.0, "xxb": 1.0}) == dp.prior(measured)
+    assert dp.language_weight({"xxa": 1.4}, "xxa") == 1.0 and dp.language_weight({"xxa": -0.2}, "xxa") == 0.0
+    assert dp.language_weight(None, "xxa") == 1.0 and dp.language_weight({"xxb": 0.3}, "xxa") == 1.0
+
+
 def test_a_language_whose_round_trip_cannot_tell_donors_apart_feeds_neither_prior_nor_weight():
     """When even the donor heard best is read with CER >= WEAK_JUDGE_CER (Whisper base on Yoruba, Hindi),
     its donors' order is the ASR's noise: it does not move the prior, nor the weight chosen."""

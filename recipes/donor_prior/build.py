@@ -50,7 +50,9 @@ def main() -> None:
 
     from synthkit.donor_prior import WEIGHTS, choose_weight
 
-    cer, scores = {}, {}
+    from synthkit.donor_verify import cer_reliability
+
+    cer, scores, reliability = {}, {}, {}
     texts = {}
     for code, r in results.items():
         if "error" in r:
@@ -59,6 +61,9 @@ def main() -> None:
         cer[r["iso639_3"]] = {x["voice"]: round(x["cer"], 4) for x in r["donors"] if x["cer"] is not None}
         scores[r["iso639_3"]] = {x["voice"]: round(x["score"], 6) for x in r["donors"] if x["cer"] is not None}
         texts[r["iso639_3"]] = str(bench.TEXTS[code].relative_to(ROOT))
+        rel = cer_reliability([x.get("windows", ()) for x in r["donors"] if x["cer"] is not None])
+        if rel:  # how much the language counts in the prior (synthkit.donor_prior.language_weight)
+            reliability[r["iso639_3"]] = round(rel[0], 4)
     table = {
         "meta": {
             "what": "round-trip CER of each espeak-ng donor voice per target language (lower = heard better); "
@@ -72,8 +77,9 @@ def main() -> None:
         },
         # the prior's weight: the one (of WEIGHTS) that best orders each language's donors with a prior
         # made without that language (synthkit.donor_prior.choose_weight)
-        "weight": choose_weight(cer, scores),
+        "weight": choose_weight(cer, scores, reliability=reliability),
         "weights_tried": list(WEIGHTS),
+        "reliability": dict(sorted(reliability.items())),
         "cer": dict(sorted(cer.items())),
         "score": dict(sorted(scores.items())),
     }
