@@ -41,7 +41,7 @@ TEXTS = {"sw": ROOT / "recipes/swahili/text.txt", "yor-Latn": ROOT / "tests/data
          "es": ROOT / "tests/data/spa.txt", "it": ROOT / "tests/data/ita.txt", "pt": ROOT / "tests/data/por.txt",
          "ca": ROOT / "tests/data/cat.txt", "cs": ROOT / "tests/data/ces.txt", "id": ROOT / "tests/data/ind.txt",
          "nl": ROOT / "tests/data/nld.txt", "de": ROOT / "tests/data/deu.txt", "fr": ROOT / "tests/data/fra.txt",
-         "pl": ROOT / "tests/data/pol.txt"}
+         "pl": ROOT / "tests/data/pol.txt", "ru": ROOT / "tests/data/rus.txt", "ro": ROOT / "tests/data/ron.txt"}
 TARGET_RHO = 0.7
 CACHE_VERSION = "2"  # 2: windows that loop are transcribed again sentence by sentence
 

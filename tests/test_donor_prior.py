@@ -118,10 +118,10 @@ def test_shipped_table_covers_the_espeak_donors_and_leaves_the_target_out(swahil
 def test_shipped_prior_orders_donors_as_heard_in_a_language_it_left_out():
     """The claim behind the prior, on the shipped measurements: for each measured language, the prior
     made from the *other* languages alone orders that language's donors by how they were heard."""
-    cer = dp.table()["cer"]
+    cer, reliability = dp.table()["cer"], dp.table().get("reliability")
     rhos = {}
     for lang, cers in cer.items():
-        prior = dp.prior(cer, leave_out=[lang])
+        prior = dp.prior(cer, leave_out=[lang], reliability=reliability)
         voices = [v for v in cers if v in prior]
         rhos[lang] = spearman([prior[v] for v in voices], [cers[v] for v in voices])
     assert sum(r > 0.3 for r in rhos.values()) >= len(rhos) // 2, rhos
@@ -131,12 +131,12 @@ def test_the_ranking_with_the_prior_beats_the_score_alone_on_languages_left_out(
     """Nested as in bench_donor_verify: for each measured language, the weight chosen and the prior made
     without it; the ranking it gets is compared with the phonological score alone on its measured CERs."""
     t = dp.table()
-    cer, scores = t["cer"], t["score"]
+    cer, scores, rel = t["cer"], t["score"], t.get("reliability")
     better = 0
     for lang in cer:
-        w = dp.choose_weight(cer, scores, leave_out=[lang])
-        with_prior = dp.loo_spearman(cer, scores, lang, w)
-        alone = dp.loo_spearman(cer, scores, lang, 0.0)
+        w = dp.choose_weight(cer, scores, leave_out=[lang], reliability=rel)
+        with_prior = dp.loo_spearman(cer, scores, lang, w, reliability=rel)
+        alone = dp.loo_spearman(cer, scores, lang, 0.0, reliability=rel)
         better += with_prior > alone
     assert better >= 0.75 * len(cer), better
     assert t["weight"] in dp.WEIGHTS and t["weight"] > 0

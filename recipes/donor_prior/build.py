@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_donor_verify as bench  # noqa: E402
 
-TARGETS = "es,it,nl,ca,tr,pt,id,sw,cs,hau-Latn,yor-Latn,hi,de,fr,pl"
+TARGETS = "es,it,nl,ca,tr,pt,id,sw,cs,hau-Latn,yor-Latn,hi,de,fr,pl,ru,ro"
 #: Sentences per donor as shipped: 24, Czech 48 (its 24-sentence ordering of donors was the least
 #: reproducible of the languages near the target), 8 for Yoruba and Hindi (weak judges: not in the prior).
 SENTENCES = "24,cs=48,yor-Latn=8,hi=8"
