@@ -178,7 +178,7 @@ def evaluate(results: dict, equal_languages: bool = False) -> dict:
             measured[r["iso639_3"]] = {x["voice"]: x["cer"] for x in rows}
             scores[r["iso639_3"]] = {x["voice"]: round(x["score"], 6) for x in rows}
             r["cer_reliability"] = cer_reliability([x.get("windows", ()) for x in rows])
-            if r["cer_reliability"] and equal_languages is False:
+            if r["cer_reliability"] and not equal_languages:
                 reliability[r["iso639_3"]] = r["cer_reliability"][0]
     for r in results.values():
         if "error" in r:
@@ -223,7 +223,8 @@ def report(results: dict) -> str:
         "installed neural donors, Kokoro-82M and Piper joe, rendered through `synth`. The ranking synthkit "
         "uses (`synthkit.donors.rank_donors`): the percentile of the phonological score among the candidates "
         "plus the donor's measured prior (`synthkit.donor_prior`: its mean CER percentile over the *other* "
-        "languages measured, each weighted by the CER reliability of its measurement; the target's own measurements are left out, as for a language nobody measured), "
+        "languages measured, each weighted by the CER reliability of its measurement; the target's own "
+        "measurements are left out, as for a language nobody measured), "
         "weighted by the weight that ranks the *other* languages' donors best (nested: chosen without the "
         "target), after the contrast floor (a donor merging over 10 % more of the target's tokens than the best "
         "candidate is ranked after the others, `synthkit.donors.MERGE_TOLERANCE`). "

@@ -49,7 +49,6 @@ def main() -> None:
     from importlib.metadata import version
 
     from synthkit.donor_prior import WEIGHTS, choose_weight
-
     from synthkit.donor_verify import cer_reliability
 
     cer, scores, reliability = {}, {}, {}
