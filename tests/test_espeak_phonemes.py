@@ -27,6 +27,14 @@ def test_inventories_hold_the_languages_sounds(voice, must_have):
     assert must_have <= set(inventory(voice).segments)
 
 
+@pytest.mark.parametrize("voice,cluster", [("bg", "dʒ"), ("uk", "dʒ"), ("el", "ɲ")])
+def test_alphabets_are_probed_with_consonant_pairs(voice, cluster):
+    """A sound a language writes with two letters of a non-Latin alphabet (Bulgarian and Ukrainian дж,
+    Greek νι before a vowel) is in its inventory: pseudo-words of one letter or of neighbouring letters in
+    alphabet order never made espeak-ng say it, and Yoruba j through bg was rendered tʃ."""
+    assert cluster in inventory(voice).segments
+
+
 def test_inventory_is_what_the_language_uses_not_all_it_inherits():
     sw, fr = inventory("sw"), inventory("fr")
     assert "ʁ" not in sw.segments and "ɛ̃" not in sw.segments

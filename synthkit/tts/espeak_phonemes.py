@@ -44,7 +44,7 @@ LENGTHEN = ":"
 STRESS_MNEMONICS = {"ˈ": "'", "ˌ": ","}
 #: Families of constructed or fictional languages, left out of automatic donor choice.
 CONSTRUCTED_FAMILY = "art"
-FORMAT_VERSION = 9  # 8: placeholders written as IPA (espeak_lib.PLACEHOLDER_IPA); 9: vowels probed in [[t'Vta]]
+FORMAT_VERSION = 10  # 8: placeholders written as IPA (espeak_lib.PLACEHOLDER_IPA); 9: vowels probed in [[t'Vta]]; 10: consonant pairs of alphabets probed
 
 
 @dataclass(frozen=True)
@@ -264,6 +264,12 @@ _HAN = ("的一是不了人我在有他这中大来上国个到说们为子和�
         "法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教")
 
 
+#: The basic lowercase letters of the alphabets among espeak-ng's scripts, first to last; the first is a
+#: (а, α, ա, ა), which probe words put after each pair of letters.
+_ALPHABETS = {"Cyrl": ("\u0430", "\u044f"), "Grek": ("\u03b1", "\u03c9"), "Armn": ("\u0561", "\u0586"),
+              "Geor": ("\u10d0", "\u10f0")}
+
+
 def probe_text(voice: str) -> str:
     """Pseudo-words over the letters of ``voice``'s script, common digraphs, and numbers."""
     import unicodedata
@@ -285,6 +291,10 @@ def probe_text(voice: str) -> str:
     signs = [c for c in chars if unicodedata.category(c) in ("Mc", "Mn")][:12]
     words = [L for L in letters] + [a + b for a, b in zip(letters, letters[1:])]
     words += [L + s for L in letters[:40] for s in signs]
+    if script in _ALPHABETS:  # every two-letter onset before a (Bulgarian дж [dʒ], Greek τζ [dz])
+        first, last = _ALPHABETS[script]
+        basic = [chr(c) for c in range(ord(first), ord(last) + 1)]
+        words += [a + b + first for a in basic for b in basic]
     return " ".join(words) + " " + numbers
 
 
