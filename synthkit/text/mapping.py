@@ -554,7 +554,7 @@ def map_sentence(words: list[list[str]], mapper: Mapper, to_mnemonic: dict[str, 
             if nucleus:
                 # The pitch command goes before the syllable's onset (every consonant since the last
                 # nucleus), not between onset and vowel: espeak-ng ends a word at an embedded command,
-                # and a donor with final devoicing (bg, de, ru...) would devoice the stranded onset
+                # and a donor with final devoicing (bg, de) would devoice the stranded onset
                 # (Yoruba "báwo" through bg said "páwo").
                 offset = TONE_OFFSETS.get(s.tone[:1], 0) if s.tone else 0
                 mw.insert(onset, EMBEDDED_PITCH.format(max(0, min(99, pitch + offset))))

@@ -44,7 +44,9 @@ LENGTHEN = ":"
 STRESS_MNEMONICS = {"ˈ": "'", "ˌ": ","}
 #: Families of constructed or fictional languages, left out of automatic donor choice.
 CONSTRUCTED_FAMILY = "art"
-FORMAT_VERSION = 10  # 8: placeholders written as IPA (espeak_lib.PLACEHOLDER_IPA); 9: vowels probed in [[t'Vta]]; 10: consonant pairs of alphabets probed
+#: 8: placeholders written as IPA (espeak_lib.PLACEHOLDER_IPA); 9: vowels probed in [[t'Vta]];
+#: 10: every pair of letters of an alphabet probed before a (probe_text)
+FORMAT_VERSION = 10
 
 
 @dataclass(frozen=True)
