@@ -193,3 +193,15 @@ def test_override_is_never_reported_unmapped(tmp_path):
     assert sm.how == "override" and sm.cost > mapping.UNMAPPED_COST and not sm.unmapped
     ms = map_sentence([["θ", "ɹ", "ˈiː"], ["ǃ", "a"]], m, inventory("es").ipa_to_mnemonic)
     assert ms.unmapped == []
+
+
+def test_a_glide_keeps_its_lip_position_or_becomes_its_vowel():
+    """Ukrainian has no /w/: feature distance alone took j (Yoruba 'Báwo' said 'bajo'); a language
+    without /w/ takes it as [u] or a labial approximant, never [j]. Donors with w keep it."""
+    uk = mapper_for(inventory("uk"))
+    sm, _ = uk.map("w")
+    assert sm.donor == ("u",) and sm.cost < mapping.UNMAPPED_COST
+    assert uk.map("j")[0].donor == ("j",)
+    lv = mapper_for(inventory("lv"))  # has the labial approximant ʋ
+    assert lv.map("w")[0].donor == ("ʋ",)
+    assert mapper_for(inventory("sw")).map("w")[0].donor == ("w",)

@@ -403,6 +403,18 @@ class UnrenderableOverride(SynthkitError):
     is the problem: ranking skips such a donor and says so)."""
 
 
+#: A glide is the non-syllabic form of a high vowel. When a donor has no glide with the target glide's
+#: lip position (feature ``lab``), the glide goes to its vowel, not to the other glide: languages
+#: without /w/ take it as [u], [v] or [ʋ], never as [j], which feature distance alone would choose
+#: (w -> j 0.10 against w -> u 0.26, most of it the class penalty). The vowel's cost waives the class
+#: penalty: w is u, not syllabic.
+GLIDE_VOWELS = {"w": "u", "ɥ": "y", "j": "i", "ɰ": "ɯ"}
+
+
+def _lip(seg: str) -> float:
+    return float(vectors(seg)[0][_F["lab"]])
+
+
 class Mapper:
     """Maps target segments onto one donor inventory (IPA segment -> espeak-ng mnemonic)."""
 
@@ -431,6 +443,14 @@ class Mapper:
             return exact, 0.0
         klass = segment_class(base)
         same = [x for x in pool if klass is not None and segment_class(x) == klass]
+        if base in GLIDE_VOWELS and same:  # a glide of the same lip position, else the vowel (GLIDE_VOWELS)
+            lipped = [x for x in same if _lip(x) == _lip(base)]
+            vowels = [x for x in pool if segment_class(x) == "vowel"]
+            if lipped:
+                same = lipped
+            elif vowels:
+                v = min(vowels, key=lambda x: distance(GLIDE_VOWELS[base], x))
+                return v, distance(base, v) - CLASS_PENALTY
         best, best_cost = None, float("inf")
         for x in same or pool:
             c = distance(base, x)
