@@ -11,11 +11,12 @@
 * Every voice inherits espeak-ng's shared base tables, so what a voice *can* render says little about
   what it renders *well*. A voice's inventory is therefore what its language uses: the phonemes its
   own tables define (*native*), plus the phonemes espeak-ng's rules for that language produce from a
-  probe text — pseudo-words over the letters and common digraphs of the language's script, and the
-  numbers 0-100 and a few larger ones (:func:`probe_text`). Every sound phoneme of the effective
+  probe text — pseudo-words over the letters and common digraphs of the language's script (pairs of
+  letters; in scripts with vowel signs every letter with every sign), and the numbers 0-100 and a few
+  larger ones (:func:`probe_text`), read :data:`PROBE_WORDS` words at a time. Every sound phoneme of the effective
   table stays renderable (``ipa_to_mnemonic``), e.g. for user overrides.
 
-Deriving all voices takes a few seconds; the result is cached on disk (``$SYNTHKIT_CACHE``), keyed
+Deriving all voices takes about 12 s (2 cores); the result is cached on disk (``$SYNTHKIT_CACHE``), keyed
 by the espeak-ng data files, and in memory.
 """
 
