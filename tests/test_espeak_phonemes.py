@@ -40,7 +40,8 @@ def test_alphabets_are_probed_with_consonant_pairs(voice, cluster):
 def test_other_scripts_are_probed_with_every_letter_and_sign(voice, sounds):
     """Uyghur ڭ گ ژ, Persian گ (letters past the first 40 of the Arabic block), Hebrew כ after a vowel and
     נ before ג, Tamil ஃப: sounds a voice says for its own letters, which single letters, neighbours in
-    code-point order and the first 40 letters with 12 signs never made espeak-ng say."""
+    code-point order and the first 40 letters with 12 signs never made espeak-ng say. (Persian's گ words
+    also need the probe read in short pieces: espeak-ng dropped them from the whole text.)"""
     segments = inventory(voice).segments
     assert all(s in segments for s in sounds), [s for s in sounds if s not in segments]
 

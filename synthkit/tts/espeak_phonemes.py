@@ -272,15 +272,15 @@ _HAN = ("的一是不了人我在有他这中大来上国个到说们为子和�
         "法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教")
 
 
-#: The basic lowercase letters of the alphabets among espeak-ng's scripts, first to last; the first is a
-#: (а, α, ա, ა), which probe words put after each pair of letters.
-#: Probe words read per call: espeak-ng reads a long unpunctuated text in clauses of limited length and
-#: drops words at their ends (a 31,000-word Persian probe came back as 17,920 words, every گ among the lost).
+#: Probe words read per call. Read whole, a long probe came back in part: espeak-ng's phonemes for the
+#: 31,000-word Persian probe held 17,920 words and no g (read 50 words at a time: 38,123 words, گ as g).
 PROBE_WORDS = 50
 
 #: Scripts with at most this many letters are also probed with every pair of letters.
 _PAIRS_UP_TO = 100
 
+#: The basic lowercase letters of the alphabets among espeak-ng's scripts, first to last; the first is a
+#: (а, α, ա, ა), which probe words put after each pair of letters.
 _ALPHABETS = {"Cyrl": ("\u0430", "\u044f"), "Grek": ("\u03b1", "\u03c9"), "Armn": ("\u0561", "\u0586"),
               "Geor": ("\u10d0", "\u10f0")}
 
