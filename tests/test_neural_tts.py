@@ -205,6 +205,53 @@ def test_kokoro_styles_are_speakers():
     assert {v.params["voice"] for v in one} == {"jm_kumo"}
 
 
+def test_kokoro_blends_are_new_voices_made_again_exactly(cli, tmp_path):
+    """`kokoro:blend`: each rendition the weighted mean of two distinct styles, the row's `voice` and
+    `speaker` say which and how much; a blend with all its weight on one style is that style; regen
+    re-makes a blended clip bit-identically."""
+    from synthkit.rng import seeded_random
+    from synthkit.tts.base import Voice
+    from synthkit.tts.kokoro import BLEND_WEIGHT, KokoroPlan, KokoroSynthesizer, ipa_input, parse, parse_blend
+
+    plan = KokoroPlan(*parse("blend"), blend=True)
+    voices = plan.sample_voices(seeded_random(0, "x"), 20)
+    assert len({v.speaker for v in voices}) == 20
+    for v in voices:
+        (a, wa), (b, wb) = parse_blend(v.params["voice"])
+        assert a != b and {a, b} <= set(plan.styles) and v.speaker == f"kokoro:{v.params['voice']}"
+        assert BLEND_WEIGHT[0] <= wa <= BLEND_WEIGHT[1] and abs(wa + wb - 1) < 1e-9
+    synth = KokoroSynthesizer(plan.model)
+    (a, wa), (b, wb) = parse_blend(voices[0].params["voice"])
+    assert np.allclose(synth.style(voices[0].params["voice"]), wa * synth.styles[a] + wb * synth.styles[b])
+    text, _ = ipa_input([["h", "ˈa"]], None, plan.model.vocab)
+    alone = synth.render(text, Voice("kokoro", "jm_kumo", {"voice": "jm_kumo", "speed": 1.0}), phoneme_input=True)
+    whole = synth.render(text, Voice("kokoro", "x", {"voice": "jm_kumo*1", "speed": 1.0}), phoneme_input=True)
+    assert np.array_equal(alone.samples, whole.samples)
+
+    out = tmp_path / "out"
+    res = cli("synth", "--lang", "sw", "--text", str(_text(tmp_path, "sw.txt", SW_LINES)), "--out", str(out),
+              "--donor", "kokoro:blend", "--voices", "2", "--augment", "none", "--quiet", "--json")
+    assert res.exit_code == 0, res.output
+    rows = list(read_manifest(out / "manifest.jsonl"))
+    assert len(rows) == 4 and len({r["speaker"] for r in rows}) == 4
+    assert all(r["donor"] == "kokoro" and "+" in r["voice"] for r in rows)
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["blend"] == list(BLEND_WEIGHT)
+    regen = regenerate(rows[-1], tmp_path / "r.wav")
+    assert regen.read_bytes() == (out / rows[-1].audio_filepath).read_bytes()
+
+
+def test_a_blend_of_unknown_styles_or_weights_is_refused():
+    from synthkit.errors import SynthkitError
+    from synthkit.tts.base import Voice
+    from synthkit.tts.kokoro import KokoroSynthesizer, load_model
+
+    synth = KokoroSynthesizer(load_model())
+    for voice, message in (("jm_kumo*0.5+nobody*0.5", "no voice 'nobody'"), ("jm_kumo*0.5+jf_alpha*0.4", "sum to 1"),
+                           ("jm_kumo*x+jf_alpha*0.5", r"STYLE\*WEIGHT")):
+        with pytest.raises(SynthkitError, match=message):
+            synth.render("ha", Voice("kokoro", "x", {"voice": voice}), phoneme_input=True)
+
+
 def test_kokoro_writes_misaki_notation():
     from synthkit.tts.kokoro import ipa_input, load_model
 
@@ -222,6 +269,7 @@ def test_kokoro_writes_misaki_notation():
     (["--lang", "en-us", "--backend", "kokoro:xx_nobody"], "kokoro has no voice 'xx_nobody'"),
     (["--lang", "sw", "--donor", "kokoro,sw"], "several backends"),
     (["--lang", "sw", "--backend", "kokoro", "--donor", "sw"], "the donor is the model itself"),
+    (["--lang", "sw", "--donor", "kokoro:blend,kokoro:jm_kumo"], "kokoro:blend blends every style; name it alone"),
 ])
 def test_unusable_arguments_exit_2_with_one_line(tmp_path, args, message):
     from click.testing import CliRunner

