@@ -259,6 +259,8 @@ def test_kokoro_writes_misaki_notation():
     text, dropped = ipa_input([["h", "ˈaɪ"], ["t͡ʃ", "ˈeɪ", "n", "dʒ"], ["ɡ", "ˈoʊ", "ɚ"]], [",", "", "."], vocab,
                               english=True)
     assert text == "hˈI, ʧˈAnʤ ɡˈOəɹ." and not dropped
+    text, _ = ipa_input([["ˈɑːɹ"], ["f", "ˈɔːɹ"]], None, vocab, english=True)  # espeak-ng's r-coloured vowels
+    assert text == "ˈɑɹ fˈɔɹ."
     text, _ = ipa_input([["ɲ", "ˈaː", "r", "ts"]], None, vocab)
     assert text == "ɲˈaːrʦ."
 

@@ -180,8 +180,8 @@ def write_segment(seg: str, vocab, english: bool = False) -> tuple[str, list[str
         text = ENGLISH[core]
     else:
         text = LIGATURES.get(core, core)
-    if english:
-        long = False
+    if english:  # no length mark anywhere, also inside espeak-ng's r-coloured vowels (ɑːɹ -> ɑɹ)
+        long, text = False, text.replace(LENGTH, "")
     text = stress + text + (LENGTH if long else "")
     out, dropped = [], []
     for ch in text:
