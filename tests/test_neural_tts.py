@@ -222,7 +222,7 @@ def test_kokoro_blends_are_new_voices_made_again_exactly(cli, tmp_path):
         assert BLEND_WEIGHT[0] <= wa <= BLEND_WEIGHT[1] and abs(wa + wb - 1) < 1e-9
     synth = KokoroSynthesizer(plan.model)
     (a, wa), (b, wb) = parse_blend(voices[0].params["voice"])
-    assert np.allclose(synth.style(voices[0].params["voice"]), wa * synth.styles[a] + wb * synth.styles[b])
+    assert np.allclose(synth.style(voices[0].params["voice"], 7), wa * synth.styles[a][7] + wb * synth.styles[b][7])
     text, _ = ipa_input([["h", "ˈa"]], None, plan.model.vocab)
     alone = synth.render(text, Voice("kokoro", "jm_kumo", {"voice": "jm_kumo", "speed": 1.0}), phoneme_input=True)
     whole = synth.render(text, Voice("kokoro", "x", {"voice": "jm_kumo*1", "speed": 1.0}), phoneme_input=True)

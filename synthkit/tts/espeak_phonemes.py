@@ -304,12 +304,12 @@ def probe_text(voice: str) -> str:
     chars = [chr(c) for c in range(0x0370, 0x3100) if unicodedata.name(chr(c), "").startswith(prefixes)]
     letters = [c for c in chars if unicodedata.category(c) == "Lo" or unicodedata.category(c) == "Ll"]
     signs = [c for c in chars if unicodedata.category(c) in ("Mc", "Mn")]
-    words = [L for L in letters] + [a + b for a, b in zip(letters, letters[1:])]
-    # every letter with every vowel sign or mark: a letter alone may be read as its name, and the
+    # every pair of letters where there are few (Hebrew נג [ŋ], Tamil ஃப [f]), else neighbours in code order
+    pairs = ([a + b for a in letters for b in letters] if len(letters) <= _PAIRS_UP_TO
+             else [a + b for a, b in zip(letters, letters[1:])])
+    # and every letter with every vowel sign or mark: a letter alone may be read as its name, and the
     # letters past the basic ones (Uyghur ڭ گ ژ, Persian گ) were never heard in a syllable
-    words += [L + s for L in letters for s in signs]
-    if len(letters) <= _PAIRS_UP_TO:  # and every pair of letters (Hebrew נג [ŋ], Tamil ஃப [f])
-        words += [a + b for a in letters for b in letters]
+    words = letters + pairs + [L + s for L in letters for s in signs]
     if script in _ALPHABETS:  # every two-letter onset before a (Bulgarian дж [dʒ], Greek τζ [dz])
         first, last = _ALPHABETS[script]
         basic = [chr(c) for c in range(ord(first), ord(last) + 1)]

@@ -412,24 +412,24 @@ class KokoroSynthesizer:
             raise SynthkitError("Kokoro reads IPA (render_text), not text")
         p = voice.params
         ids = tokens(text, self.model.vocab)[:MAX_TOKENS]
-        style = self.style(str(p.get("voice")))
-        ref = style[max(len(ids), 1) - 1].reshape(1, -1)  # the style's row for this input length
+        ref = self.style(str(p.get("voice")), max(len(ids), 1) - 1).reshape(1, -1)
         feeds = {"tokens": np.array([[PAD_ID, *ids, PAD_ID]], dtype=np.int64), "style": ref,
                  "speed": np.array([float(p.get("speed", 1.0))], dtype=np.float32)}
         audio = self.session.run(None, feeds)[0]
         return Audio(np.asarray(audio, dtype=np.float32).reshape(-1), SAMPLE_RATE)
 
-    def style(self, voice: str) -> np.ndarray:
-        """A style's vectors, or a blend's (:func:`parse_blend`): the weighted sum, in the order written."""
+    def style(self, voice: str, row: int) -> np.ndarray:
+        """A style's vector for an input of ``row + 1`` ids, or a blend's (:func:`parse_blend`): the
+        weighted sum of its styles' vectors, in the order written."""
         parts = parse_blend(voice) if "*" in voice else ((voice, None),)
         missing = [name for name, _ in parts if name not in self.styles]
         if missing:
             raise SynthkitError(f"kokoro model {self.model.model} has no voice {missing[0]!r}")
         if parts[0][1] is None:
-            return self.styles[voice]
-        out = np.zeros_like(self.styles[parts[0][0]])
+            return self.styles[voice][row]
+        out = np.zeros_like(self.styles[parts[0][0]][row])
         for name, w in parts:
-            out += np.float32(w) * self.styles[name]
+            out += np.float32(w) * self.styles[name][row]
         return out
 
 
