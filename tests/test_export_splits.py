@@ -6,7 +6,7 @@ import pytest
 
 from synthkit.errors import SynthkitError
 from synthkit.export import splits
-from synthkit.export.splits import assign_splits, parse_split
+from synthkit.export.splits import assign_splits, overlaps, parse_split, speaker_sources
 
 
 def corpus(n_speakers=30, seed=0):
@@ -164,3 +164,48 @@ def test_sentence_key_keeps_different_words_apart_and_rows_without_text_alone():
     outs = [assign_splits(ids, parse_split("p=0.5,q=0.5"), seed, "text", {}, txt) for seed in range(10)]
     assert all(o["a"] == o["b"] for o in outs)
     assert any(o["c"] != o["d"] for o in outs)  # rows without text are groups of their own, not one "no text"
+
+
+def test_blended_voices_stay_with_the_voices_they_blend():
+    # kokoro:blend speakers: a blend shares a voice with every blend (and plain style) of the same source
+    assert speaker_sources("kokoro:jf_alpha*0.587+jm_kumo*0.413") == ("kokoro:jf_alpha", "kokoro:jm_kumo")
+    assert speaker_sources("espeak-ng:sw+f2") == ("espeak-ng:sw+f2",)  # a variant, not a blend
+    assert speaker_sources("kokoro:jf_alpha") == ("kokoro:jf_alpha",)
+    styles = ["a", "b", "c", "d", "e", "f"]
+    pairs = [("a", "b"), ("b", "c"), ("d", "e")]  # sources a-b-c joined; d-e joined; f alone
+    spk = {}
+    for k, (x, y) in enumerate(pairs * 4):
+        spk[f"blend{k}"] = f"kokoro:{x}*0.6+{y}*0.4"
+    for k, st in enumerate(styles * 2):
+        spk[f"plain{k}"] = f"kokoro:{st}"
+    ids = sorted(spk)
+    spec = parse_split("train=0.5,test=0.5")
+    out = assign_splits(ids, spec, 0, "speaker", spk)
+    split_of_source: dict[str, set[str]] = {}
+    for i, s in out.items():
+        for src in speaker_sources(spk[i]):
+            split_of_source.setdefault(src, set()).add(s)
+    assert all(len(v) == 1 for v in split_of_source.values()), split_of_source
+    assert split_of_source["kokoro:a"] == split_of_source["kokoro:c"]  # joined through b
+    assert len(set(out.values())) == 2
+    assert overlaps(out, spec.names, spk, {}) == []
+    # an utterance split of the same corpus shares source voices, and the warning counts sources
+    leak = {i: ("train" if n % 2 else "test") for n, i in enumerate(ids)}
+    warn = overlaps(leak, ("train", "test"), spk, {})
+    assert warn and "speaker(s)" in warn[0] and "kokoro:a" in warn[0]
+    # every style blended with every other: one group, a clear error
+    spk_all = {f"u{k}": f"kokoro:{x}*0.5+{y}*0.5" for k, (x, y) in enumerate(zip(styles, styles[1:] + styles[:1]))}
+    with pytest.raises(SynthkitError, match="1 speaker.*blended voices"):
+        assign_splits(sorted(spk_all), spec, 0, "speaker", spk_all)
+
+
+def test_speaker_split_without_blends_is_unchanged_by_source_grouping():
+    # assignments recorded with the code before blends were grouped by their sources: the same split
+    import hashlib
+    import json
+
+    ids, spk = corpus(n_speakers=60)
+    spec = parse_split("train=0.8,dev=0.1,test=0.1")
+    for by, digest in (("speaker", "363d180494fd7910"), ("speaker+text", "2640b880d1e630a8")):
+        out = assign_splits(ids, spec, 3, by, spk, {i: None for i in ids})
+        assert hashlib.sha1(json.dumps(sorted(out.items())).encode()).hexdigest()[:16] == digest, by

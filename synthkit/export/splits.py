@@ -8,6 +8,9 @@ same split.
 * ``by="utterance"``: ids are sorted, shuffled with the seed, and cut into blocks whose sizes are the
   fractions rounded by largest remainder (every non-empty split gets at least one utterance).
 * ``by="speaker"``: every speaker, with all their utterances, is one group. No speaker is in two splits.
+  A blended voice (``BACKEND:A*0.6+B*0.4``, as ``kokoro:blend`` writes) is made of its sources' voices:
+  speakers that share a source are one group (:func:`speaker_sources`), so no source voice is heard in
+  two splits.
 * ``by="text"``: every sentence (rows whose :func:`sentence_key` is equal: the same text up to case,
   Unicode form, punctuation and spacing), with all its renditions, is one group. No sentence is in two
   splits. A row without text is a group of its own.
@@ -132,15 +135,45 @@ def _counts(n: int, fractions: Sequence[float]) -> list[int]:
     return counts
 
 
+def speaker_sources(speaker: str) -> tuple[str, ...]:
+    """The voices a speaker is made of: a blend ``BACKEND:A*W+B*W`` -> ``(BACKEND:A, BACKEND:B)``;
+    any other speaker (``espeak-ng:sw+f2`` too: ``+`` without weights is a variant) -> itself."""
+    backend, colon, name = speaker.rpartition(":")
+    parts = name.split("+")
+    if "*" not in name or not all("*" in p and p.split("*", 1)[0] for p in parts):
+        return (speaker,)
+    return tuple(sorted({f"{backend}{colon}{p.split('*', 1)[0]}" for p in parts}))
+
+
 def _groups(ids: Sequence[str], by: str, speakers: Mapping[str, str], texts: Mapping[str, str | None]
             ) -> list[tuple[str, list[str]]]:
     """(label, ids) of the groups that must stay whole, sorted by label."""
-    if by == "speaker":
-        out: dict[str, list[str]] = {}
+    if by == "speaker":  # a speaker's rows, joined with other speakers' through a shared source (blends)
+        members: dict[str, list[str]] = {}
         for i in ids:
-            out.setdefault(speakers[i], []).append(i)
+            members.setdefault(speakers[i], []).append(i)
+        by_source: dict[str, str] = {}
+        root = {sp: sp for sp in members}
+
+        def top(sp: str) -> str:
+            while root[sp] != sp:
+                root[sp] = root[root[sp]]
+                sp = root[sp]
+            return sp
+
+        for sp in sorted(members):
+            for src in speaker_sources(sp):
+                if src in by_source:
+                    a, b = top(by_source[src]), top(sp)
+                    if a != b:
+                        root[max(a, b)] = min(a, b)
+                else:
+                    by_source[src] = sp
+        out: dict[str, list[str]] = {}
+        for sp in sorted(members):
+            out.setdefault(top(sp), []).extend(members[sp])
         return sorted(out.items())
-    # union-find over ids, joined through a shared sentence (and, for speaker+text, a shared speaker)
+    # union-find over ids, joined through a shared sentence (and, for speaker+text, a shared speaker or source)
     parent = {i: i for i in ids}
 
     def find(i: str) -> str:
@@ -153,7 +186,7 @@ def _groups(ids: Sequence[str], by: str, speakers: Mapping[str, str], texts: Map
     for i in sorted(ids):
         keys = [("t", texts[i])] if texts.get(i) is not None else []
         if by == "speaker+text":
-            keys.append(("s", speakers[i]))
+            keys.extend(("s", src) for src in speaker_sources(speakers[i]))
         for k in keys:
             if k in first:
                 a, b = find(first[k]), find(i)
@@ -215,8 +248,10 @@ def assign_splits(ids: Sequence[str], spec: SplitSpec, seed: int = 0, by: str = 
     empty = [n for n, c in zip(names, filled) if c == 0]
     if empty:
         biggest = max(len(m) for _, m in groups)
+        blends = uses_speakers(by) and any(len(speaker_sources(speakers[i])) > 1 for i in ids)  # type: ignore[index]
+        unit = _UNIT[by] + (" (blended voices joined with the voices they blend)" if blends else "")
         raise SynthkitError(
-            f"--split {spec.to_str()} --split-by {by}: {len(groups)} {_UNIT[by]} are too few "
+            f"--split {spec.to_str()} --split-by {by}: {len(groups)} {unit} are too few "
             f"(the largest holds {biggest} of {len(ids)} rows); split(s) {', '.join(empty)} would be empty "
             f"(use fewer splits" + (", or --split-by text" if by == "speaker+text" else
                                     ", or --split-by utterance" if by == "speaker" else "") + ")")
@@ -232,7 +267,7 @@ def overlaps(assigned: Mapping[str, str], names: Sequence[str], speakers: Mappin
         if texts.get(i) is not None:
             per_split[s]["sentence"].add(texts[i])  # type: ignore[arg-type]
         if speakers.get(i) not in (None, ""):
-            per_split[s]["speaker"].add(speakers[i])
+            per_split[s]["speaker"].update(speaker_sources(speakers[i]))
     out = []
     for kind, fix in (("sentence", "--split-by text or speaker+text"),
                       ("speaker", "--split-by speaker or speaker+text")):
