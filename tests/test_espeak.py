@@ -45,3 +45,26 @@ def test_sample_voices_distinct_and_seeded():
     assert len({v.name for v in a}) == 3
     pr = ProsodyRanges()
     assert all(pr.rate[0] <= v.params["rate"] <= pr.rate[1] for v in a)
+
+
+def test_arabic_geminate_keeps_its_vowel_after_nfc():
+    """NFC (synthkit's normalization) puts a vowel mark before the shadda; espeak-ng reads a vowel only
+    after it, and used to drop the vowel after every geminate (سِتَّة 'six' read as [sitt])."""
+    import unicodedata
+
+    from synthkit.text.g2p import make_g2p
+    from synthkit.text.normalize import normalize
+
+    six = normalize("سِتَّة", "ara", "ar", "Arab")  # NFC: fatha (U+064E) before shadda (U+0651)
+    assert six.index("\u064e") < six.index("\u0651")
+    fixed = espeak_lib.espeak_text(six)
+    assert fixed.index("\u0651") < fixed.index("\u064e") and len(fixed) == len(six)
+    assert unicodedata.normalize("NFC", fixed) == six  # canonically the same text
+    assert espeak_lib.espeak_text(TEXT) is TEXT  # text without a shadda goes through untouched
+    g2p = make_g2p("espeak:ar")
+    assert [p.lstrip("ˈˌ") for p in g2p.phonemize(six)[0]] == ["s", "i", "tː", "a", "t"]
+    sun = normalize("الشَّمْسُ", "ara", "ar", "Arab")
+    assert [p.lstrip("ˈˌ") for p in g2p.phonemize(sun)[0]][3:6] == ["ʃ", "a", "m"]
+    # what espeak-ng says when it renders the text itself (the native voice) has the vowel too
+    spoken = [p.lstrip("ˈˌ") for w in espeak_lib.synthesize(six, "ar").words for p in w]
+    assert spoken[:4] == ["s", "i", "t", "a"], spoken

@@ -90,9 +90,9 @@ class EspeakG2P:
         self._sep = Separator(phone=" ", word=f" {ipa.WORD_SEP} ", syllable="")
 
     def phonemize(self, text: str) -> list[list[str]]:
-        from ..tts.espeak_lib import placeholder_ipa
+        from ..tts.espeak_lib import espeak_text, placeholder_ipa
 
-        out = self._backend.phonemize([text], separator=self._sep, strip=True, njobs=1)[0]
+        out = self._backend.phonemize([espeak_text(text)], separator=self._sep, strip=True, njobs=1)[0]
         words = [[ipa.doubled_as_long(placeholder_ipa(p)) for p in w] for w in ipa.split_words(out)]
         if not words:
             raise Rejected("espeak-ng produced no phonemes")

@@ -34,6 +34,7 @@ import os
 import shutil
 import tempfile
 import threading
+import unicodedata
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -182,6 +183,33 @@ def placeholder_ipa(ph: str) -> str:
     return ph if rep is None else ph[:len(ph) - len(core)] + rep
 
 
+#: Arabic shadda (gemination). Unicode's canonical order (NFC, which synthkit's normalization applies)
+#: puts the short-vowel marks and tanwin (combining classes 27-32) before it (33), but espeak-ng's Arabic
+#: rules read a vowel mark only after the shadda: from NFC text they drop the vowel after every geminate
+#: (سِتَّة [sitta] -> [sitt], الشَّمْس -> [ʔaʃʃms], مُحَمَّد -> [muħammd]).
+SHADDA = "\u0651"
+
+
+def espeak_text(text: str) -> str:
+    """``text`` as espeak-ng must read it: in each run of combining marks that holds a shadda, the shadda
+    first (canonically equivalent; the length, and so every character position, is unchanged)."""
+    if SHADDA not in text:
+        return text
+    out: list[str] = []
+    run: list[str] = []
+    for ch in text + "\0":  # the sentinel flushes the last run
+        if unicodedata.combining(ch):
+            run.append(ch)
+            continue
+        if SHADDA in run and run[0] != SHADDA:
+            run.remove(SHADDA)
+            run.insert(0, SHADDA)
+        out.extend(run)
+        run = []
+        out.append(ch)
+    return "".join(out[:-1])
+
+
 @dataclass(frozen=True)
 class Rendering:
     samples: np.ndarray  # int16, mono
@@ -260,7 +288,7 @@ class _Session:
         self._events.clear()
         for param, value in ((_PARAM_RATE, rate), (_PARAM_PITCH, pitch), (_PARAM_RANGE, pitch_range)):
             self.lib.espeak_SetParameter(param, int(value), 0)
-        data = text.encode("utf-8") + b"\0"
+        data = (text if phoneme_input else espeak_text(text)).encode("utf-8") + b"\0"
         flags = _CHARS_UTF8 | (_FLAG_PHONEMES if phoneme_input else 0)
         err = self.lib.espeak_Synth(data, len(data), 0, 0, 0, flags, None, None)
         if err != 0:
@@ -295,7 +323,7 @@ class _Session:
         between phonemes, so espeak-ng itself says where one phoneme ends."""
         self.set_voice(voice)
         mode = (_PHONEMES_IPA if ipa else 0) | ((ord(separator) << 8) if separator else 0)
-        buf = ctypes.create_string_buffer(text.encode("utf-8") + b"\0")
+        buf = ctypes.create_string_buffer(espeak_text(text).encode("utf-8") + b"\0")
         ptr = ctypes.c_void_p(ctypes.addressof(buf))
         out: list[str] = []
         while ptr.value:
