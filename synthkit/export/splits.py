@@ -145,59 +145,49 @@ def speaker_sources(speaker: str) -> tuple[str, ...]:
     return tuple(sorted({f"{backend}{colon}{p.split('*', 1)[0]}" for p in parts}))
 
 
+def _components(nodes: Sequence[str], keys) -> dict[str, str]:
+    """node -> the smallest node of its connected component, nodes joined when ``keys(node)`` share a key."""
+    parent = {n: n for n in nodes}
+
+    def find(n: str) -> str:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    first: dict = {}
+    for n in sorted(nodes):
+        for k in keys(n):
+            if k in first:
+                a, b = find(first[k]), find(n)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            else:
+                first[k] = n
+    return {n: find(n) for n in nodes}
+
+
 def _groups(ids: Sequence[str], by: str, speakers: Mapping[str, str], texts: Mapping[str, str | None]
             ) -> list[tuple[str, list[str]]]:
     """(label, ids) of the groups that must stay whole, sorted by label."""
+    out: dict[str, list[str]] = {}
     if by == "speaker":  # a speaker's rows, joined with other speakers' through a shared source (blends)
         members: dict[str, list[str]] = {}
         for i in ids:
             members.setdefault(speakers[i], []).append(i)
-        by_source: dict[str, str] = {}
-        root = {sp: sp for sp in members}
-
-        def top(sp: str) -> str:
-            while root[sp] != sp:
-                root[sp] = root[root[sp]]
-                sp = root[sp]
-            return sp
-
+        root = _components(list(members), speaker_sources)
         for sp in sorted(members):
-            for src in speaker_sources(sp):
-                if src in by_source:
-                    a, b = top(by_source[src]), top(sp)
-                    if a != b:
-                        root[max(a, b)] = min(a, b)
-                else:
-                    by_source[src] = sp
-        out: dict[str, list[str]] = {}
-        for sp in sorted(members):
-            out.setdefault(top(sp), []).extend(members[sp])
+            out.setdefault(root[sp], []).extend(members[sp])
         return sorted(out.items())
-    # union-find over ids, joined through a shared sentence (and, for speaker+text, a shared speaker or source)
-    parent = {i: i for i in ids}
 
-    def find(i: str) -> str:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def keys(i: str) -> list[tuple[str, str]]:  # a shared sentence (and, for speaker+text, a shared source)
+        k = [("t", texts[i])] if texts.get(i) is not None else []
+        return k + ([("s", src) for src in speaker_sources(speakers[i])] if by == "speaker+text" else [])
 
-    first: dict[tuple[str, str], str] = {}
+    root = _components(ids, keys)
     for i in sorted(ids):
-        keys = [("t", texts[i])] if texts.get(i) is not None else []
-        if by == "speaker+text":
-            keys.extend(("s", src) for src in speaker_sources(speakers[i]))
-        for k in keys:
-            if k in first:
-                a, b = find(first[k]), find(i)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-            else:
-                first[k] = i
-    comps: dict[str, list[str]] = {}
-    for i in sorted(ids):
-        comps.setdefault(find(i), []).append(i)
-    return sorted(comps.items())
+        out.setdefault(root[i], []).append(i)
+    return sorted(out.items())
 
 
 _UNIT = {"speaker": "speaker(s)", "text": "sentence(s)", "speaker+text": "connected group(s) of speakers and sentences"}
