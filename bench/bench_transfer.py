@@ -40,6 +40,10 @@ def describe(cond: dict) -> str:
         who = f"donors only: `--donor {s['donor']}{many}` {ex}".strip()
     pros = s.get("prosody")
     extra = f"; prosody {', '.join(f'{k} {v[0]}-{v[1]}' for k, v in pros.items())}" if pros else ""
+    if s.get("variants"):
+        extra += f"; espeak-ng variants {', '.join(s['variants'])}"
+    if s.get("restore"):
+        extra += f"; then `synthkit restore --checkpoint {s['restore']}`"
     return (f"{who}; `--augment {s.get('augment', 'none')}`; {s['voices']} renditions x "
             f"{s.get('lines_per_word', 1)} lines per word{extra}")
 

@@ -100,10 +100,10 @@ def synth_corpus(cfg: dict, cond: dict, seed: int, work: Path) -> list[Item]:
     from synthkit.tts.espeak import ProsodyRanges
 
     s = cond["synth"]
-    text = _path(cfg, "text")
+    text = _path({**cfg, **({"text": s["text"]} if s.get("text") else {})}, "text")
     lines = int(s.get("lines_per_word", 1))
     words = [w for w in text.read_text(encoding="utf-8").splitlines() if w.strip()]
-    key = hashlib.sha1(json.dumps([s, words, seed], sort_keys=True).encode()).hexdigest()[:12]
+    key = hashlib.sha1(json.dumps([s, words, seed, synth_code()], sort_keys=True).encode()).hexdigest()[:12]
     out = work / "corpora" / f"{cond['name']}-s{seed}-{key}"
     text_file = work / "texts" / f"{key}.txt"
     text_file.parent.mkdir(parents=True, exist_ok=True)
@@ -120,13 +120,27 @@ def synth_corpus(cfg: dict, cond: dict, seed: int, work: Path) -> list[Item]:
                          augment=aug, seed=seed, workers=int(cfg.get("workers", 1)), progress=False,
                          prosody=prosody, donor=s.get("donor"), donors=int(s.get("donors", 1)),
                          exclude=tuple(s.get("exclude", ())), exclude_family=tuple(s.get("exclude_family", ())),
-                         mapping=_path(cfg, "mapping") if s.get("mapping") else None)
+                         mapping=_path(cfg, "mapping") if s.get("mapping") else None,
+                         **({"variants": tuple(s["variants"])} if s.get("variants") else {}))
     if not (out / "summary.json").is_file():
         run(prepare(config))
+    if s.get("restore"):  # the rendered corpus passed through `synthkit restore` (a checkpoint shipped with it)
+        out = restored(out, str(s["restore"]))
     items = []
     for r in read_manifest(out / "manifest.jsonl"):
         items.append(Item(out / r.audio_filepath, (int(r["line"]) - 1) % len(words), r.get("donor") or r["voice"]))
     return items
+
+
+def restored(corpus: Path, checkpoint: str) -> Path:
+    """``corpus`` restored by ``synthkit restore --checkpoint CHECKPOINT --no-scores`` (cached beside it)."""
+    import subprocess
+
+    out = corpus.with_name(f"{corpus.name}-restored-{checkpoint}")
+    if not (out / "manifest.jsonl").is_file() or not (out / "summary.json").is_file():
+        subprocess.run([sys.executable, "-m", "synthkit", "restore", str(corpus / "manifest.jsonl"), "--out", str(out),
+                        "--checkpoint", checkpoint, "--no-scores", "--workers", "1"], check=True)
+    return out
 
 
 # --- front end -------------------------------------------------------------------------------------
@@ -328,13 +342,23 @@ def run_condition(cfg: dict, cond: dict, seed: int, work: Path, real: dict[str, 
     return out
 
 
+def synth_code() -> dict:
+    """The code that renders (and restores) a corpus, as ``synthkit synth``/``restore`` record it in
+    ``run.json``: a corpus or a finished run made by other code is not reused (a G2P fix changes the audio)."""
+    from synthkit.hashing import code_fingerprint
+
+    return {"synth": code_fingerprint("synth"), "restore": code_fingerprint("restore")}
+
+
 def condition_key(cfg: dict, cond: dict) -> str:
-    """What a finished run in ``results.jsonl`` was measured with (the condition and the classifier)."""
+    """What a finished run in ``results.jsonl`` was measured with (the condition and the classifier, and
+    for synthetic data the code that rendered it)."""
     c = {k: v for k, v in cfg["classifier"].items() if k != "name"}
     if "mix" in cond:  # a mixture is what its parts are
         parts = {x["name"]: x for x in cfg["conditions"]}
         cond = {**cond, "parts": [parts[m] for m in cond["mix"]]}
-    return hashlib.sha1(json.dumps([cond, c], sort_keys=True).encode()).hexdigest()[:10]
+    code = [] if cond["name"] == "real" else [synth_code()]
+    return hashlib.sha1(json.dumps([cond, c, *code], sort_keys=True).encode()).hexdigest()[:10]
 
 
 def finished(cfg: dict, work: Path) -> list[dict]:
