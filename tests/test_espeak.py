@@ -68,3 +68,16 @@ def test_arabic_geminate_keeps_its_vowel_after_nfc():
     # what espeak-ng says when it renders the text itself (the native voice) has the vowel too
     spoken = [p.lstrip("ˈˌ") for w in espeak_lib.synthesize(six, "ar").words for p in w]
     assert spoken[:4] == ["s", "i", "t", "a"], spoken
+
+
+def test_hebrew_points_are_left_out_for_espeak():
+    """espeak-ng's Hebrew voice spells a niqqud point out by its English name; it reads the letters."""
+    from synthkit.text.g2p import make_g2p
+
+    g2p = make_g2p("espeak:he")
+    pointed, plain = "שָׁלוֹם", "שלום"
+    assert espeak_lib.espeak_text(pointed) == plain
+    assert g2p.phonemize(pointed) == g2p.phonemize(plain)
+    assert [p.lstrip("ˈˌ") for p in g2p.phonemize(pointed)[0]] == ["ʃ", "a", "l", "o", "m"]
+    spoken = [p for w in espeak_lib.synthesize(pointed, "he").words for p in w]
+    assert "(en)" not in spoken and len(espeak_lib.synthesize(pointed, "he").words) == 1

@@ -188,11 +188,18 @@ def placeholder_ipa(ph: str) -> str:
 #: rules read a vowel mark only after the shadda: from NFC text they drop the vowel after every geminate
 #: (سِتَّة [sitta] -> [sitt], الشَّمْس -> [ʔaʃʃms], مُحَمَّد -> [muħammd]).
 SHADDA = "\u0651"
+#: Hebrew points and cantillation marks (niqqud, dagesh, shin/sin dots, te'amim): espeak-ng's Hebrew voice
+#: reads only unpointed text and spells a point out by its English name (שָׁלוֹם -> "shin, hebrew a,
+#: hebrew shin dot, lamed..."); it reads the letters without them (שלום -> [ʃalom]).
+HEBREW_POINTS = frozenset(chr(c) for c in range(0x0591, 0x05C8) if unicodedata.category(chr(c)) == "Mn")
 
 
 def espeak_text(text: str) -> str:
     """``text`` as espeak-ng must read it: in each run of combining marks that holds a shadda, the shadda
-    first (canonically equivalent; the length, and so every character position, is unchanged)."""
+    first (canonically equivalent; the length is unchanged), and Hebrew points left out (see
+    :data:`HEBREW_POINTS`). Text with neither goes through untouched."""
+    if not HEBREW_POINTS.isdisjoint(text):
+        text = "".join(c for c in text if c not in HEBREW_POINTS)
     if SHADDA not in text:
         return text
     out: list[str] = []
