@@ -38,6 +38,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -100,7 +101,7 @@ def synth_corpus(cfg: dict, cond: dict, seed: int, work: Path) -> list[Item]:
     from synthkit.tts.espeak import ProsodyRanges
 
     s = cond["synth"]
-    text = _path({**cfg, **({"text": s["text"]} if s.get("text") else {})}, "text")
+    text = _path({**cfg, "text": s.get("text") or cfg["text"]}, "text")
     lines = int(s.get("lines_per_word", 1))
     words = [w for w in text.read_text(encoding="utf-8").splitlines() if w.strip()]
     key = hashlib.sha1(json.dumps([s, words, seed, synth_code()], sort_keys=True).encode()).hexdigest()[:12]
@@ -137,7 +138,7 @@ def restored(corpus: Path, checkpoint: str) -> Path:
     import subprocess
 
     out = corpus.with_name(f"{corpus.name}-restored-{checkpoint}")
-    if not (out / "manifest.jsonl").is_file() or not (out / "summary.json").is_file():
+    if not (out / "summary.json").is_file():  # written last, when every clip is done
         subprocess.run([sys.executable, "-m", "synthkit", "restore", str(corpus / "manifest.jsonl"), "--out", str(out),
                         "--checkpoint", checkpoint, "--no-scores", "--workers", "1"], check=True)
     return out
@@ -342,9 +343,11 @@ def run_condition(cfg: dict, cond: dict, seed: int, work: Path, real: dict[str, 
     return out
 
 
+@lru_cache(maxsize=1)
 def synth_code() -> dict:
     """The code that renders (and restores) a corpus, as ``synthkit synth``/``restore`` record it in
-    ``run.json``: a corpus or a finished run made by other code is not reused (a G2P fix changes the audio)."""
+    ``run.json``: a corpus or a finished run made by other code is not reused (a G2P fix changes the audio).
+    Hashed once per process (it reads every synthkit source file)."""
     from synthkit.hashing import code_fingerprint
 
     return {"synth": code_fingerprint("synth"), "restore": code_fingerprint("restore")}
