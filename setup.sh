@@ -29,6 +29,10 @@ if spec and spec.submodule_search_locations:
     for f in glob.glob(os.path.join(spec.submodule_search_locations[0], "lib", "*.so")):
         os.remove(f)
 PY
+# MBROLA and its two Arabic diphone voices (--backend mbrola), from Debian's archive: pinned packages,
+# checked by SHA-256, unpacked into .venv/share/synthkit-mbrola (no root; kept when already there).
+.venv/bin/python -m synthkit.tts.mbrola_install \
+  || echo "setup.sh: MBROLA could not be installed; --backend mbrola and its tests need it (see 'synthkit doctor')" >&2
 # From Debian, installed only when missing and this script may use apt-get:
 # * headless Chromium, for the test that opens `synthkit check --report` in a browser (tests/test_report.py);
 # * FFmpeg's shared libraries, which torchcodec needs to decode audio (datasets' Audio column, coqui-tts).

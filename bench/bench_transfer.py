@@ -33,6 +33,8 @@ def describe(cond: dict) -> str:
         return "the corpora of " + " and ".join(f"`{m}`" for m in cond["mix"]) + " together"
     s = cond["synth"]
     who = "espeak-ng `ar` (native voice)"
+    if s.get("backend") == "mbrola":
+        who = "MBROLA `ar1`, `ar2` (Arabic diphone voices: `--backend mbrola`) on espeak-ng `ar`'s prosody"
     if s.get("donor"):
         ex = ", ".join(f"`--exclude {x}`" for x in s.get("exclude", [])) + \
              ", ".join(f"`--exclude-family {x}`" for x in s.get("exclude_family", []))

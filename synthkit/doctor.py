@@ -168,6 +168,24 @@ def _espeak() -> Check:
                      importable=False)
 
 
+def _mbrola() -> Check:
+    """The mbrola program and the MBROLA voices synthkit has a symbol table for (``--backend mbrola``)."""
+    from .errors import SynthkitError
+    from .tts import mbrola
+
+    try:
+        prog = mbrola.program()
+    except SynthkitError as exc:
+        return Check("mbrola tts", False, f"Arabic diphone voices (--backend mbrola): {exc}", mbrola.INSTALL_HINT,
+                     importable=False, weights=MISSING)
+    have = mbrola.installed()
+    missing = [n for n in mbrola.VOICES if n not in have]
+    detail = f"Arabic diphone voices (--backend mbrola): {prog}; voices {', '.join(have) or 'none'}" + \
+        (f" (missing {', '.join(missing)})" if missing else "")
+    return Check("mbrola tts", not missing, detail, "" if not missing else mbrola.INSTALL_HINT, importable=True,
+                 weights=LOCAL if not missing else MISSING)
+
+
 def _epitran() -> Check:
     from .languages import epitran_codes
 
@@ -372,6 +390,7 @@ CHECKS: list[CheckFn] = [
             dist="onnxruntime", weights=bundle_weights("piper-joe")),
     backend("kokoro tts", "neural TTS and donor (--backend/--donor kokoro)", "models", ("onnxruntime",),
             dist="onnxruntime", weights=bundle_weights("kokoro")),
+    _mbrola,
     backend("Resemblyzer", "speaker_sim, diversity (default embedder)", "quality", ("resemblyzer", "webrtcvad"),
             dist="Resemblyzer", weights=file_weights(_in_package("resemblyzer", "pretrained.pt"), "in the wheel",
                                                      "pip install 'synthkit[quality]'", MISSING)),

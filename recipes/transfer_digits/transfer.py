@@ -122,6 +122,7 @@ def synth_corpus(cfg: dict, cond: dict, seed: int, work: Path) -> list[Item]:
                          prosody=prosody, donor=s.get("donor"), donors=int(s.get("donors", 1)),
                          exclude=tuple(s.get("exclude", ())), exclude_family=tuple(s.get("exclude_family", ())),
                          mapping=_path(cfg, "mapping") if s.get("mapping") else None,
+                         **({"backend": str(s["backend"])} if s.get("backend") else {}),
                          **({"variants": tuple(s["variants"])} if s.get("variants") else {}))
     if not (out / "summary.json").is_file():
         run(prepare(config))

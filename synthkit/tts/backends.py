@@ -1,4 +1,4 @@
-"""Synthesizer backends by name: ``synthkit synth --backend espeak|coqui:MODEL|piper:VOICE|kokoro:VOICE``.
+"""Synthesizer backends by name: ``synthkit synth --backend espeak|coqui:MODEL|piper:VOICE|kokoro:VOICE|mbrola``.
 
 A backend spec is ``NAME`` or ``NAME:MODEL``. :data:`BACKENDS` maps a name to a factory returning the
 :class:`~synthkit.tts.base.Backend` (the module is imported only then: the espeak-ng path never imports
@@ -37,6 +37,7 @@ BACKENDS: dict[str, Callable[[], Backend]] = {
     "coqui": _module("coqui"),
     "piper": _module("piper"),
     "kokoro": _module("kokoro"),
+    "mbrola": _module("mbrola"),
 }
 
 

@@ -226,6 +226,8 @@ class Rendering:
     words: tuple[tuple[str, ...], ...] = ()
     #: where each of ``words`` starts in the text rendered (espeak-ng's 1-based character position)
     word_positions: tuple[int, ...] = ()
+    #: every phoneme event in order: (sample where espeak-ng says it starts, IPA; "" a pause/word end)
+    timings: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,8 @@ class _Session:
         samples = np.frombuffer(b"".join(self._chunks), dtype=np.int16).copy()
         if not events:
             return Rendering(samples, ESPEAK_SAMPLE_RATE, ())
-        return Rendering(samples, ESPEAK_SAMPLE_RATE, tuple(self._phonemes), *self._words())
+        timings = tuple((at, ph) for at, kind, ph in self._events if kind == 1)
+        return Rendering(samples, ESPEAK_SAMPLE_RATE, tuple(self._phonemes), *self._words(), timings)
 
     def _words(self) -> tuple[tuple[tuple[str, ...], ...], tuple[int, ...]]:
         """Phoneme events grouped by word, and where each word starts in the text: a word event carries
