@@ -29,7 +29,7 @@ if spec and spec.submodule_search_locations:
     for f in glob.glob(os.path.join(spec.submodule_search_locations[0], "lib", "*.so")):
         os.remove(f)
 PY
-# MBROLA and its two Arabic diphone voices (--backend mbrola), from Debian's archive: pinned packages,
+# MBROLA and six of its diphone voices (Arabic, Hebrew, Turkish: --backend/--donor mbrola), from Debian's archive: pinned packages,
 # checked by SHA-256, unpacked into .venv/share/synthkit-mbrola (no root; kept when already there).
 .venv/bin/python -m synthkit.tts.mbrola_install \
   || echo "setup.sh: MBROLA could not be installed; --backend mbrola and its tests need it (see 'synthkit doctor')" >&2

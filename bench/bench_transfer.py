@@ -33,13 +33,14 @@ def describe(cond: dict) -> str:
         return "the corpora of " + " and ".join(f"`{m}`" for m in cond["mix"]) + " together"
     s = cond["synth"]
     who = "espeak-ng `ar` (native voice)"
-    if s.get("backend") == "mbrola":
+    if s.get("backend") == "mbrola" and not s.get("donor"):
         who = "MBROLA `ar1`, `ar2` (Arabic diphone voices: `--backend mbrola`) on espeak-ng `ar`'s prosody"
     if s.get("donor"):
         ex = ", ".join(f"`--exclude {x}`" for x in s.get("exclude", [])) + \
              ", ".join(f"`--exclude-family {x}`" for x in s.get("exclude_family", []))
         many = f" --donors {s.get('donors', 1)}" if s["donor"] == "auto" else ""
-        who = f"donors only: `--donor {s['donor']}{many}` {ex}".strip()
+        be = f"--backend {s['backend']} " if s.get("backend") else ""
+        who = f"donors only: `{be}--donor {s['donor']}{many}` {ex}".strip()
     pros = s.get("prosody")
     extra = f"; prosody {', '.join(f'{k} {v[0]}-{v[1]}' for k, v in pros.items())}" if pros else ""
     if s.get("variants"):

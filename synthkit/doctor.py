@@ -176,11 +176,11 @@ def _mbrola() -> Check:
     try:
         prog = mbrola.program()
     except SynthkitError as exc:
-        return Check("mbrola tts", False, f"Arabic diphone voices (--backend mbrola): {exc}", mbrola.INSTALL_HINT,
+        return Check("mbrola tts", False, f"MBROLA diphone voices (--backend/--donor mbrola): {exc}", mbrola.INSTALL_HINT,
                      importable=False, weights=MISSING)
     have = mbrola.installed()
     missing = [n for n in mbrola.VOICES if n not in have]
-    detail = f"Arabic diphone voices (--backend mbrola): {prog}; voices {', '.join(have) or 'none'}" + \
+    detail = f"MBROLA diphone voices (--backend/--donor mbrola): {prog}; voices {', '.join(have) or 'none'}" + \
         (f" (missing {', '.join(missing)})" if missing else "")
     return Check("mbrola tts", not missing, detail, "" if not missing else mbrola.INSTALL_HINT, importable=True,
                  weights=LOCAL if not missing else MISSING)

@@ -337,7 +337,7 @@ def _backend(config: SynthConfig) -> tuple[str, str | None, tuple[str, ...]]:
     if not config.donor:
         return name, model, ()
     if config.donor.strip() == "auto":
-        if name != backends.DEFAULT:
+        if name != backends.DEFAULT and not getattr(backends.get(name), "auto_donors", False):
             raise SynthkitError(f"with --backend {config.backend} the donor is the model itself: "
                                 f"--donor {config.backend}")
         return name, model, ()

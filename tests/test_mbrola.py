@@ -43,6 +43,24 @@ def corpus(tmp_path_factory):
 def test_installed_by_setup():
     assert mbrola.program().is_file()
     assert mbrola.installed("ar") == ["ar1", "ar2"]
+    assert mbrola.installed() == list(mbrola.VOICES)
+
+
+@pytest.mark.parametrize("name", list(mbrola.VOICES))
+def test_every_symbol_of_a_table_is_in_its_database(name):
+    """A symbol table written from a voice's README is checked against the database itself: every
+    symbol is spoken between two of the voice's own neighbours (a consonant between vowels, a vowel
+    between consonants), with no diphone missing."""
+    info, db = mbrola.resolve(name)
+    vowel = next(s for s in info.vowel_symbols if s in ("a", "e"))
+    for sym, ipa in info.pairs:
+        ctx = ["t", sym, "t"] if sym in info.vowel_symbols else [vowel, sym, vowel]
+        if name in ("ar1", "ar2") and sym in ("s.", "t.", "d.", "z."):
+            ctx = ["a", sym, "a."]  # the README's rule: only coloured vowels after an emphatic
+        score = "_ 50\n" + "".join(f"{s} 90\n" for s in ctx) + "_ 50\n"
+        p = subprocess.run([str(mbrola.program()), db, "-", "-.raw"], input=score.encode(), capture_output=True)
+        assert p.returncode == 0, (name, sym, ipa, p.stderr.decode()[-80:])
+        assert len(p.stdout) > 0
 
 
 def test_rows_record_the_voice_and_regen_is_bit_identical(corpus, tmp_path):
@@ -84,11 +102,19 @@ def test_what_is_spoken_is_the_g2p_less_dropped_glottal_stops(corpus):
 
     synth = mbrola.MbrolaSynthesizer()
     for r in read_manifest(corpus / "manifest.jsonl"):
+        info = mbrola.VOICES[r["model"]]
         said = synth.render(r.text, Voice("mbrola", r["model"], dict(r.fields))).phonemes
-        g2p = _flat(p.strip("ˈˌ") for w in split_words(r["phonemes"]) for p in w)
+        # the G2P in the IPA of the symbol that says each segment (espeak-ng's s̪ is the voices' s. [sˤ])
+        g2p = _flat(_said_as(info, p.strip("ˈˌ")) for w in split_words(r["phonemes"]) for p in w)
         got = _flat(p for p in said if p != "|")
         assert [p for p in g2p if p != "ʔ"] == [p for p in got if p != "ʔ"], (r.id, g2p, got)
         assert set(g2p) - set(got) <= {"ʔ"}
+
+
+def _said_as(info, seg: str) -> str:
+    long_ = seg.endswith("ː")
+    core = seg.rstrip("ː").rstrip(".")
+    return info.says[info.table[core]] + ("ː" if long_ else "")
 
 
 def _flat(phonemes) -> list[str]:
@@ -128,8 +154,9 @@ def test_a_bad_line_is_a_rejected_row_and_good_rows_go_on(tmp_path):
 @pytest.mark.parametrize("args, env, message", [
     (["--lang", "ar", "--backend", "mbrola"], {"SYNTHKIT_MBROLA": "/nonexistent"}, "mbrola program is not installed"),
     (["--lang", "sw", "--backend", "mbrola"], {}, "no MBROLA voice for Swahili"),
-    (["--lang", "ar", "--backend", "mbrola:de1"], {}, "symbol table for ar1, ar2 only"),
-    (["--lang", "sw", "--donor", "mbrola:ar1"], {}, "not for --backend mbrola"),
+    (["--lang", "ar", "--backend", "mbrola:de1"], {}, "symbol table for ar1, ar2, hb1"),
+    (["--lang", "sw", "--donor", "mbrola"], {}, "name the MBROLA voice(s)"),
+    (["--lang", "sw", "--backend", "mbrola:tr1"], {}, "as a donor: --donor mbrola:tr1"),
 ])
 def test_unusable_arguments_fail_fast_with_one_line(tmp_path, args, env, message):
     text = tmp_path / "t.txt"
@@ -186,3 +213,81 @@ def test_a_damaged_file_is_not_taken_as_installed(tmp_path):
     with pytest.raises(ValueError, match="not the pinned one"):
         mbrola_install.unpack(deb, {"./usr/share/mbrola/ar1/ar1": "ar1/ar1"}, tmp_path)
     assert (tmp_path / "ar1" / "ar1").read_bytes() == b"truncated"  # nothing written from a bad package
+
+
+# --- as donors -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def donor_corpus(tmp_path_factory):
+    """Arabic digits through the Hebrew and Turkish voices (Arabic's own voices left out), and Swahili
+    through tr1."""
+    root = tmp_path_factory.mktemp("mbrola_donors")
+    outs = {}
+    for key, lang, lines, args in (
+            ("ar", "ar", ["صِفْر", "وَاحِد", "اِثْنَان", "سَبْعَه", "تِسْعَه"],
+             ["--backend", "mbrola", "--donor", "auto", "--donors", "4", "--exclude", "ar"]),
+            ("sw", "sw", ["Habari ya asubuhi, rafiki yangu.", "Watoto wanacheza mpira uwanjani."],
+             ["--donor", "mbrola:tr1"])):
+        text = root / f"{key}.txt"
+        text.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out = root / key
+        p = run_synthkit("synth", "--lang", lang, "--text", str(text), "--out", str(out), "--voices", "4",
+                         "--seed", "2", "--augment", "none", "--quiet", *args)
+        assert p.returncode == 0, p.stderr
+        outs[key] = out
+    return outs
+
+
+def test_auto_donors_leave_the_excluded_language_out(donor_corpus):
+    rows = list(read_manifest(donor_corpus["ar"] / "manifest.jsonl"))
+    assert rows and {r["donor"] for r in rows} == {"mbrola:hb1", "mbrola:hb2", "mbrola:tr1", "mbrola:tr2"}
+    run = json.loads((donor_corpus["ar"] / "run.json").read_text())
+    assert "ar1" not in run["model"] and "ar2" not in run["model"]
+    for r in rows:
+        assert r["model"] == r["donor"].partition(":")[2] and r["prosody_voice"] in ("he", "tr")
+        assert r["render_text"].startswith("[[")  # espeak-ng phoneme input gives the prosody
+
+
+def test_donor_phonemes_are_what_the_voice_said(donor_corpus, tmp_path):
+    """Per row: ``donor_phonemes`` is the IPA of the symbols the score spoke (re-rendered here), every
+    segment one the donor's symbols say; and regen is bit-identical."""
+    from synthkit.tts.base import Voice
+
+    synth = mbrola.MbrolaSynthesizer()
+    n = 0
+    for key in ("ar", "sw"):
+        for r in read_manifest(donor_corpus[key] / "manifest.jsonl"):
+            info = mbrola.VOICES[r["model"]]
+            audio = synth.render(r["render_text"], Voice("mbrola", r["model"], dict(r.fields)), phoneme_input=True)
+            said = [[p.rstrip("ː") for p in w] for w in split_words(" | ".join(
+                " ".join(w) for w in _words(audio.phonemes)))]
+            donor = [[p.rstrip("ː") for p in w] for w in split_words(r["donor_phonemes"])]
+            assert donor == said, (r.id, r["donor_phonemes"], audio.phonemes)
+            assert {p for w in donor for p in w} <= set(info.says.values()), r.id
+            n += 1
+    assert n > 20
+    row = next(iter(read_manifest(donor_corpus["sw"] / "manifest.jsonl")))
+    out = regenerate(row, tmp_path / "x.wav")
+    assert out.read_bytes() == (donor_corpus["sw"] / row.audio_filepath).read_bytes()
+
+
+def _words(phonemes):
+    out = [[]]
+    for p in phonemes:
+        if p == "|":
+            out.append([])
+        else:
+            out[-1].append(p)
+    return [w for w in out if w]
+
+
+def test_a_vowel_the_voice_cannot_start_gets_its_glottal_onset():
+    """hb2 has no silence-[i] diphone: a phrase starting with [i] is said [ʔi], and the spoken score says so."""
+    info, db = mbrola.resolve("hb2")
+    segs = mbrola.score("[[ima]]", info, 175, 50, 50, phoneme_input=True)
+    x, spoken = mbrola.run_mbrola(db, segs, 22050, info.glottal, info.vowel_symbols)
+    assert mbrola.said(spoken)[:2] == ("ʔ", "i") and x.size > 0
+    info1, db1 = mbrola.resolve("hb1")
+    with pytest.raises(Rejected, match="no h-_ diphone"):  # hb1 cannot end a phrase with [h]
+        mbrola.run_mbrola(db1, mbrola.score("[[tah]]", info1, 175, 50, 50, phoneme_input=True), 16000,
+                          info1.glottal, info1.vowel_symbols)

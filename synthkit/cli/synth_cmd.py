@@ -25,7 +25,7 @@ from .engine_opts import check_engine, engine_options
 @click.option("--sample-rate", default=16000, show_default=True, type=int, help="Output sample rate (Hz).")
 @click.option("--g2p", default="auto", show_default=True, help="auto, espeak, epitran, or a spec such as epitran:swa-Latn.")
 @click.option("--max-seconds", default=30.0, show_default=True, type=float, help="Reject clips longer than this.")
-@click.option("--backend", default="espeak", show_default=True, help="Synthesizer: espeak; coqui:MODEL (a coqui model name, mms, or a model folder); piper:VOICE|DIR; kokoro[:VOICE|DIR]; mbrola[:VOICE] (Arabic diphone voices).")
+@click.option("--backend", default="espeak", show_default=True, help="Synthesizer: espeak; coqui:MODEL (a coqui model name, mms, or a model folder); piper:VOICE|DIR; kokoro[:VOICE|DIR]; mbrola[:VOICE] (MBROLA diphone voices: ar, he, tr).")
 @click.option("--reference", "references", multiple=True, type=click.Path(path_type=Path), help="Reference clip to clone a voice from (coqui XTTS/YourTTS); repeat for more speakers.")
 @click.option("--donor", help="Render through donor voice(s): 'auto' (best ranked), espeak-ng voices ('sw' or 'sw,it'), or coqui:MODEL (a phoneme VITS).")
 @click.option("--donors", default=1, show_default=True, type=click.IntRange(1, 50), help="With --donor auto: spread renditions over the K best donors.")

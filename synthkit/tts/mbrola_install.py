@@ -1,9 +1,10 @@
-"""Install the MBROLA program and its Arabic voices from Debian's archive (``./setup.sh`` runs this).
+"""Install the MBROLA program and six of its voices from Debian's archive (``./setup.sh`` runs this).
 
-``python -m synthkit.tts.mbrola_install [DEST]`` downloads three pinned packages of Debian 12
-(bookworm) — ``mbrola`` 3.3 (contrib, AGPL-3.0, amd64), ``mbrola-ar1`` and ``mbrola-ar2`` (non-free:
-the databases may be used and copied freely but not sold) — checks each against the SHA-256 recorded
-here (and each unpacked file against its own), and unpacks the program and the two databases (with their licence files) into ``DEST`` (default
+``python -m synthkit.tts.mbrola_install [DEST]`` downloads seven pinned packages of Debian 12
+(bookworm) — ``mbrola`` 3.3 (contrib, AGPL-3.0, amd64) and the voices ``mbrola-ar1``, ``-ar2`` (Arabic),
+``-hb1``, ``-hb2`` (Hebrew), ``-tr1``, ``-tr2`` (Turkish) (non-free: the databases may be used and
+copied freely but not sold) — checks each against the SHA-256 recorded
+here (and each unpacked file against its own), and unpacks the program and the databases (with their licence files) into ``DEST`` (default
 :data:`synthkit.tts.mbrola.INSTALL_DIR`, inside the virtual environment). No root, no apt: a ``.deb``
 is an ``ar`` archive holding ``data.tar.xz``. Nothing is downloaded at run time; a missing program or
 voice stops a run at once (:mod:`synthkit.tts.mbrola`). Idempotent: installed files whose hash is right are kept.
@@ -34,6 +35,18 @@ PACKAGES = (
     ("pool/non-free/m/mbrola-ar2/mbrola-ar2_0.0.20001015+repack2-2_all.deb",
      "386c3e89e55b4df03d9234c3d34f2826b4e8595e11aa9f4325e95c9e1eae99e2",
      {"./usr/share/mbrola/ar2/ar2": "ar2/ar2", "./usr/share/doc/mbrola-ar2/copyright": "ar2/COPYRIGHT"}),
+    ("pool/non-free/m/mbrola-hb1/mbrola-hb1_0.0.20000308+repack2-2_all.deb",
+     "b3e1bf58ae9291b1a5899cef62d923b6eae2133540f5ef69b0deeb94d3c10fba",
+     {"./usr/share/mbrola/hb1/hb1": "hb1/hb1", "./usr/share/doc/mbrola-hb1/copyright": "hb1/COPYRIGHT"}),
+    ("pool/non-free/m/mbrola-hb2/mbrola-hb2_0.0.20040902+repack2-2_all.deb",
+     "ad17abfbf8901e9b49d50c45574adc07050e5b1b04274df8dae9bbbe0cb6ed99",
+     {"./usr/share/mbrola/hb2/hb2": "hb2/hb2", "./usr/share/doc/mbrola-hb2/copyright": "hb2/COPYRIGHT"}),
+    ("pool/non-free/m/mbrola-tr1/mbrola-tr1_0.1+repack2-4_all.deb",
+     "00c2ce6f76097a3d5ffe4befad40c87f130aa0dacadf58c9283c56bbefc64a5d",
+     {"./usr/share/mbrola/tr1/tr1": "tr1/tr1", "./usr/share/doc/mbrola-tr1/copyright": "tr1/COPYRIGHT"}),
+    ("pool/non-free/m/mbrola-tr2/mbrola-tr2_0.1+repack2-4_all.deb",
+     "897983a0e68f0566671b77dc2d7b3665cb98d7d11c47ac7a24d4c803c653bfcd",
+     {"./usr/share/mbrola/tr2/tr2": "tr2/tr2", "./usr/share/doc/mbrola-tr2/copyright": "tr2/COPYRIGHT"}),
 )
 
 #: SHA-256 of the files the backend runs or reads, as unpacked from the packages above.
@@ -41,6 +54,10 @@ FILE_SHA256 = {
     "bin/mbrola": "d851e1f3f2a5cc0515a05039c9465965ddac0371c8feada8481044373bc119c6",
     "ar1/ar1": "4bf5dc3769c1e9431e80dd59e5014dc524c34db0797769062e379fbc4faac4b1",
     "ar2/ar2": "8791680f98b78392b1dd282bf59a240144dd0262e77453461ee284f344a382c0",
+    "hb1/hb1": "1093d4da40399b8999032bd44c37ef6cfb99ef2b5317771a2c497d8bd5b84749",
+    "hb2/hb2": "57b157d6baca885e234c0e58e3ffa4341d35a58406bb8ba03c706b3cfb591886",
+    "tr1/tr1": "f3860aadf656a663e0fadea836632e57309a47e17a9297f530a7a7ef48647372",
+    "tr2/tr2": "9d6a9bac0c3ccb1800a914832d1c5d2766fdf1bb053c092c1657f321de32dca1",
 }
 
 
