@@ -468,11 +468,15 @@ def render_clip(row: Utterance, out_dir: Path, synth: Synthesizer, augmenter: Au
 
 def _render(row: Utterance, synth: Synthesizer, max_seconds: float | None = None) -> tuple[np.ndarray, Utterance]:
     """The row's rendering, resampled to its ``sample_rate``, before any augmentation; and the row, its
-    ``donor_phonemes`` set to what the donor voice reports it said (when the backend reports it)."""
+    ``donor_phonemes`` set to what the donor voice reports it said (when the backend reports it), or,
+    for a backend whose native speech is not simply the G2P's phonemes (``reports_spoken``: MBROLA's
+    voices leave out a glottal stop they cannot join), ``spoken_phonemes`` set to what it spoke."""
     voice = backends.voice_from_row(row.fields)
     render_text = row.get("render_text") or row.text
     donor = row.get("donor_phonemes") is not None
-    audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")), report_phonemes=donor)
+    spoken = not donor and getattr(synth, "reports_spoken", False)  # it may say other phonemes than the G2P's
+    audio = synth.render(render_text, voice, phoneme_input=bool(row.get("render_text")),
+                         report_phonemes=donor or spoken)
     if audio.samples.size == 0:
         raise Rejected("the synthesizer produced no audio")
     seconds = audio.samples.size / audio.sample_rate
@@ -481,6 +485,8 @@ def _render(row: Utterance, synth: Synthesizer, max_seconds: float | None = None
     if donor and audio.phonemes:  # what the donor voice reports it said
         said = mapping.as_rendered(ipa.split_words(row["donor_phonemes"]), audio.phonemes)
         row = row.with_fields(donor_phonemes=ipa.join_words(said))
+    elif spoken and audio.phonemes:  # what the voice spoke, where it is not simply the G2P (MBROLA)
+        row = row.with_fields(spoken_phonemes=ipa.join_words(mapping.as_rendered([], audio.phonemes)))
     return resample(audio.samples, audio.sample_rate, int(row["sample_rate"])), row
 
 

@@ -19,7 +19,8 @@ import soundfile as sf
 
 from synthkit.manifest import read_manifest
 from synthkit.synth import regenerate
-from synthkit.text.ipa import split_words
+from synthkit.text.ipa import join_words, split_words
+from synthkit.text.mapping import as_rendered
 from synthkit.text.normalize import Rejected
 from synthkit.tts import mbrola, mbrola_install
 
@@ -104,6 +105,8 @@ def test_what_is_spoken_is_the_g2p_less_dropped_glottal_stops(corpus):
     for r in read_manifest(corpus / "manifest.jsonl"):
         info = mbrola.VOICES[r["model"]]
         said = synth.render(r.text, Voice("mbrola", r["model"], dict(r.fields))).phonemes
+        # the row records what was spoken, beside the G2P's phonemes
+        assert r["spoken_phonemes"] == join_words(as_rendered([], said)), r.id
         # the G2P in the IPA of the symbol that says each segment (espeak-ng's s̪ is the voices' s. [sˤ])
         g2p = _flat(_said_as(info, p.strip("ˈˌ")) for w in split_words(r["phonemes"]) for p in w)
         got = _flat(p for p in said if p != "|")

@@ -551,6 +551,9 @@ class MbrolaSynthesizer:
     espeak-ng phoneme input); a pure function of (text, voice params)."""
 
     backend = BACKEND
+    #: native rows get ``spoken_phonemes``: what the score spoke, in the IPA of the symbols used (a glottal
+    #: stop left out, espeak-ng's s̪ as the voice's [sˤ]), beside the G2P's ``phonemes``
+    reports_spoken = True
 
     def render(self, text: str, voice: Voice, phoneme_input: bool = False, report_phonemes: bool = True) -> Audio:
         p = voice.params
