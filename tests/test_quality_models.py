@@ -398,6 +398,8 @@ def test_phoneme_ctc_and_per(tiny, tmp_path):
     hyp = a.get("phone_text").split()
     assert a.get("per") == pytest.approx(P.phone_error_rate(hyp, P.normalize_phones("h a b a r i")))  # donor first
     assert b.get("per") is None and b.get("score_skipped") == ["per: row has no donor_phonemes or phonemes"]
+    # a native row whose voice spoke other phonemes than the G2P's (MBROLA: a glottal stop left out)
+    assert P.reference_phones({"phonemes": "ʔ a b", "spoken_phonemes": "a b"}) == ("spoken_phonemes", ["a", "b"])
 
 
 def test_per_normalization_and_values():

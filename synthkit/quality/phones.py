@@ -1,8 +1,9 @@
 """Phone error rate for languages no ASR knows: a :class:`PhoneRecognizer` hears IPA phones, and
 :func:`phone_error_rate` compares them with the phonemes that were actually rendered.
 
-Reference: the row's ``donor_phonemes`` (what a donor voice was asked to say), else ``phonemes``
-(IPA segments separated by spaces, words by `` | ``; see :mod:`synthkit.text.ipa`).
+Reference: the row's ``donor_phonemes`` (what a donor voice said), else ``spoken_phonemes`` (what a
+native voice spoke where it is not the G2P's: MBROLA), else ``phonemes`` (IPA segments
+separated by spaces, words by `` | ``; see :mod:`synthkit.text.ipa`).
 
 Both sides are normalized the same way before comparing: Unicode NFC, stress marks (ˈ ˌ) and tie bars
 (t͡ʃ → tʃ) removed, word separators dropped, then every token re-segmented with
@@ -64,8 +65,10 @@ def normalize_phones(tokens: list[str] | str) -> list[str]:
 
 
 def reference_phones(row_fields: dict) -> tuple[str, list[str]] | None:
-    """(key used, normalized reference segments) from ``donor_phonemes`` else ``phonemes``; None if neither."""
-    for key in ("donor_phonemes", "phonemes"):
+    """(key used, normalized reference segments): what was rendered — ``donor_phonemes`` (a donor voice),
+    else ``spoken_phonemes`` (a native voice that spoke other phonemes than the G2P's: MBROLA), else
+    ``phonemes``; None if none."""
+    for key in ("donor_phonemes", "spoken_phonemes", "phonemes"):
         value = row_fields.get(key)
         if isinstance(value, str) and value.strip():
             return key, normalize_phones(value)
