@@ -128,6 +128,12 @@ def test_dnsmos_ovrl_drops_with_real_noise_at_0db(dnsmos):
     ("room 12", None, "room 12"),                                    # no language: digits stay
     ("Habari yako?", "swa", "habari yako"),
     ("café", "fra", "café"),                                         # letters with accents stay
+    ("وَاحِد", "ara", "واحد"),                                        # Arabic's optional vowel marks go
+    ("ثَلَاثَة أَرْبَعَة", "ara", "ثلاثه اربعه"),                           # and its interchangeable spellings are one
+    ("خَمْسَة", "fas", "خمسة"),                                       # marks go in every Arabic-script language
+    ("שָׁלוֹם", "heb", "שלום"),                                         # Hebrew points, in Hebrew
+    ("אַ", "yid", "אַ"),                                              # not in Yiddish (vowel letters)
+    ("ọjọ́ àìkú", "yor", "ọjọ́ àìkú"),                                  # tone marks stay
 ])
 def test_cer_normalization(text, language, expected):
     assert A.normalize_text(text, language) == expected

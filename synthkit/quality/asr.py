@@ -27,7 +27,11 @@ Text normalization for CER (:func:`normalize_text`), applied to the hypothesis a
    language or the language has no rule;
 3. case folded (``str.casefold``);
 4. apostrophes (``' ’ ʼ``) deleted (``don't`` → ``dont``); every other punctuation or symbol character
-   (Unicode categories P* and S*) becomes a space; combining marks and letters of every script stay;
+   (Unicode categories P* and S*) becomes a space; combining marks and letters of every script stay,
+   except marks a script leaves optional, which neither writers nor ASR write consistently: Arabic
+   script's short vowels, tanwin, shadda, sukun and tatweel are deleted in every language (``وَاحِد`` →
+   ``واحد``), Hebrew points in Hebrew; in Arabic, alef with hamza or madda becomes alef, alef maqsura
+   yeh, teh marbuta heh;
 5. runs of whitespace become one space; leading and trailing spaces are dropped.
 
 ``cer`` = character edit distance / reference length (:func:`edit_distance`; the value torchmetrics'
@@ -63,6 +67,20 @@ DEFAULT_ASR = "auto"
 MAX_NEW_TOKENS = 220
 APOSTROPHES = "'\u2019\u02bc"
 _WS = re.compile(r"\s+")
+#: Arabic script's optional marks — short vowels, tanwin, shadda, sukun, dagger alef, Quranic annotation
+#: signs — and the tatweel (a stretching stroke): writers and ASR leave them out, so they are removed from
+#: every text before CER ("واحد" is "وَاحِد").
+_ARABIC_MARKS = frozenset(chr(c) for c in [*range(0x064B, 0x0660), 0x0670, 0x0640, *range(0x06D6, 0x06EE)])
+#: Hebrew points (niqqud) and cantillation marks, optional in Hebrew writing; removed for Hebrew only
+#: (Yiddish spells vowels with some of them: אַ a, אָ o).
+_HEBREW_POINTS = frozenset(chr(c) for c in [*range(0x0591, 0x05BE), 0x05BF, 0x05C1, 0x05C2, 0x05C4, 0x05C5, 0x05C7])
+#: Arabic (the language and its varieties): spellings that writers and ASR use interchangeably made one —
+#: alef with hamza or madda as bare alef, alef maqsura as yeh, teh marbuta as heh (a pausal -a is written
+#: either way) — as Arabic ASR evaluations commonly do.
+_ARABIC = frozenset({"ara", "arb", "arz", "apc", "ajp", "ary", "aeb", "acm", "afb", "ars", "arq", "apd", "acq", "ayl",
+                     "ayp", "shu"})
+_ARABIC_LETTERS = {"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",
+                   "\u0649": "\u064a", "\u0629": "\u0647"}
 
 
 @runtime_checkable
@@ -106,10 +124,15 @@ def normalize_text(text: str, language: str | None = None) -> str:
         except Exception:  # NoNumberRule, or num2words cannot read it: the digits stay
             pass
     t = t.casefold()
+    iso3 = iso_codes(language)[0] if language else None
+    drop = _ARABIC_MARKS | _HEBREW_POINTS if iso3 == "heb" else _ARABIC_MARKS
+    letters = _ARABIC_LETTERS if iso3 in _ARABIC else None
     out = []
     for ch in t:
-        if ch in APOSTROPHES:
+        if ch in APOSTROPHES or ch in drop:
             continue
+        if letters is not None:
+            ch = letters.get(ch, ch)
         cat = unicodedata.category(ch)
         out.append(" " if cat[0] in "PS" else ch)
     return _WS.sub(" ", "".join(out)).strip()
