@@ -16,7 +16,7 @@ from . import main
 @click.option("--variants", is_flag=True, help="Also list espeak-ng voice variants.")
 @click.option("--coqui", "coqui_only", is_flag=True, help="List only coqui-tts models, each with its licence.")
 def languages(as_json, code, variants, coqui_only):
-    """What each G2P and voice covers (offline), and the coqui-tts models with their licences."""
+    """What each G2P and voice covers (offline), the MBROLA voices, and the coqui-tts models with their licences."""
     from ..languages import coverage, resolve
     from ..tts import coqui_catalog as coqui
     from ..tts.espeak_lib import list_variants
@@ -33,11 +33,18 @@ def languages(as_json, code, variants, coqui_only):
 
     if code:
         choice = resolve(code)
-        click.echo(json.dumps(choice.to_dict(), indent=2, ensure_ascii=False) if as_json else choice.describe())
+        diphone = [v["name"] for v in _mbrola_voices() if v["language"] == choice.iso639_1 and v["installed"]]
+        if as_json:
+            click.echo(json.dumps({**choice.to_dict(), "mbrola_voices": diphone}, indent=2, ensure_ascii=False))
+        else:
+            click.echo(choice.describe())
+            if diphone:
+                click.echo(f"also MBROLA diphone voices of real speakers: --backend mbrola ({', '.join(diphone)})")
         return
     cov = coverage()
     if variants:
         cov["espeak_variants"] = list(list_variants())
+    cov["mbrola_voices"] = _mbrola_voices()
     cov["coqui_models"] = coqui.coverage()
     if as_json:
         click.echo(json.dumps(cov, indent=2, ensure_ascii=False))
@@ -50,8 +57,23 @@ def languages(as_json, code, variants, coqui_only):
     if variants:
         click.echo(f"\nespeak-ng variants ({len(cov['espeak_variants'])}):")
         click.echo(_columns(cov["espeak_variants"]))
+    mb = cov["mbrola_voices"]
+    click.echo(f"\nMBROLA diphone voices ({len(mb)}; --backend mbrola for their language, --donor mbrola:NAME for "
+               "another; non-commercial use only):")
+    click.echo(_columns([f"{v['name']} {v['description']}" + ("" if v["installed"] else " (not installed)")
+                         for v in mb]))
+    if not all(v["installed"] for v in mb):
+        click.echo("  (./setup.sh installs them; see synthkit doctor)")
     if cov["coqui_models"]:
         click.echo("\n" + _coqui_text(cov["coqui_models"], full=False))
+
+
+def _mbrola_voices() -> list[dict]:
+    """The MBROLA voices synthkit has a symbol table for, and whether each is installed."""
+    from ..tts import mbrola
+
+    return [{"name": v.name, "language": v.language, "description": v.description, "license": v.license,
+             "installed": mbrola.voice_file(v.name) is not None} for v in mbrola.VOICES.values()]
 
 
 def _coqui_text(models: list[dict], full: bool) -> str:
