@@ -56,6 +56,22 @@ def test_restored_renders_equal_fresh_ones_in_any_order(fresh):
     assert all((espeak_lib.voice_identifier(c[1]), 0) in voices for c in CASES)
 
 
+def test_text_to_phonemes_on_the_restored_copy_equals_a_fresh_librarys():
+    """MBROLA's score reads espeak-ng's phonemes for the text from the restored copy (no reload per clip):
+    the same as a fresh library's, whatever was rendered or read before."""
+    cases = [("ثَلَاثَه، سِتَّه", "ar", "_"), ("שלום עולם", "he", "_"), ("İstanbul'a 12 kez", "tr", None),
+             ("Habari ya asubuhi", "sw", None), ("Hello there", "en", "_")]
+    want = []
+    for text, voice, sep in cases:
+        with espeak_lib.session() as s:
+            want.append(s.text_to_phonemes(text, voice, separator=sep))
+    for order in (range(len(cases)), reversed(range(len(cases)))):
+        for i in order:
+            espeak_lib.synthesize("Something else, said fast.", "en", rate=320)
+            text, voice, sep = cases[i]
+            assert espeak_lib.text_to_phonemes(text, voice, separator=sep) == want[i], cases[i]
+
+
 def test_without_restore_state_leaks():
     """Control: the same copy *not* restored between clips does depend on what it rendered before
     (what makes the restore necessary)."""

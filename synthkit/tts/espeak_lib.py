@@ -332,6 +332,10 @@ class _Session:
         own mnemonics (the alphabet of ``[[...]]`` input). ``separator`` (one character) is put
         between phonemes, so espeak-ng itself says where one phoneme ends."""
         self.set_voice(voice)
+        return self.phonemes_of(text, ipa, separator)
+
+    def phonemes_of(self, text: str, ipa: bool = True, separator: str | None = None) -> list[str]:
+        """:meth:`text_to_phonemes` with the voice already set."""
         mode = (_PHONEMES_IPA if ipa else 0) | ((ord(separator) << 8) if separator else 0)
         buf = ctypes.create_string_buffer(espeak_text(text).encode("utf-8") + b"\0")
         ptr = ctypes.c_void_p(ctypes.addressof(buf))
@@ -407,22 +411,31 @@ class _Pristine:
 
     def synthesize(self, text: str, ident: str, rate: int, pitch: int, pitch_range: int, phoneme_input: bool,
                    seed: int, events: bool = True) -> Rendering:
-        key = (ident, seed)
         with self.copy.lock:
-            saved = self.voices.get(key)
-            if saved is not None:
-                self.copy.restore(saved)
-                self.voices.move_to_end(key)
-            else:
-                self.copy.restore()
-                self.session.begin(ident, seed)
-                try:
-                    self.voices[key] = self.copy.capture()
-                except espeak_state.Unsupported:
-                    pass  # (the voice did not fit the arena) restore the initial state for it every time
-                if len(self.voices) > self.MAX_VOICES:
-                    self.voices.popitem(last=False)
+            self._begin(ident, seed)
             return self.session.speak(text, rate, pitch, pitch_range, phoneme_input, events)
+
+    def text_to_phonemes(self, text: str, ident: str, ipa: bool, separator: str | None) -> list[str]:
+        with self.copy.lock:
+            self._begin(ident, 0)
+            return self.session.phonemes_of(text, ipa, separator)
+
+    def _begin(self, ident: str, seed: int) -> None:
+        """The state of a fresh library after seed and voice (call with the lock held)."""
+        key = (ident, seed)
+        saved = self.voices.get(key)
+        if saved is not None:
+            self.copy.restore(saved)
+            self.voices.move_to_end(key)
+            return
+        self.copy.restore()
+        self.session.begin(ident, seed)
+        try:
+            self.voices[key] = self.copy.capture()
+        except espeak_state.Unsupported:
+            pass  # (the voice did not fit the arena) restore the initial state for it every time
+        if len(self.voices) > self.MAX_VOICES:
+            self.voices.popitem(last=False)
 
 
 #: Set to 1 to load a fresh library for every clip (the slower mechanism; same audio).
@@ -491,6 +504,17 @@ def synthesize(
     if pristine is None:
         return _synthesize_fresh(text, ident, rate, pitch, pitch_range, phoneme_input, seed, events)
     return pristine.synthesize(text, ident, rate, pitch, pitch_range, phoneme_input, seed, events)
+
+
+def text_to_phonemes(text: str, voice: str, ipa: bool = True, separator: str | None = None) -> list[str]:
+    """:meth:`_Session.text_to_phonemes` on a pristine library (the restorable copy where it is
+    available, else a fresh one): the result depends only on the arguments."""
+    ident = voice_identifier(voice)
+    pristine = _pristine_copy()
+    if pristine is None:
+        with session() as s:
+            return s.text_to_phonemes(text, ident, ipa, separator)
+    return pristine.text_to_phonemes(text, ident, ipa, separator)
 
 
 @lru_cache(maxsize=1)

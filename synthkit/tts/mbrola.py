@@ -254,9 +254,8 @@ def score(text: str, info: VoiceInfo, rate: int, pitch: int, pitch_range: int,
     spoken = [e for e in events if _strip(e[2])]
     full = [e[2] for e in spoken]
     if not phoneme_input:  # length and gemination: espeak-ng's phonemes for the text, where they line up
-        with espeak_lib.session() as s:
-            names = [p for clause in s.text_to_phonemes(text, info.espeak_voice, separator="_")
-                     for word in clause.split() for p in word.split("_") if p]
+        names = [p for clause in espeak_lib.text_to_phonemes(text, info.espeak_voice, separator="_")
+                 for word in clause.split() for p in word.split("_") if p]
         if len(names) == len(spoken):
             full = names
     words = _words_of_events(r, text if phoneme_input else None)
