@@ -78,6 +78,21 @@ def test_donors_k_spreads_renditions(cli, tmp_path):
     assert clicks and all("ǀ" not in r["donor_phonemes"] and "ǃ" not in r["donor_phonemes"] for r in clicks)
 
 
+def test_auto_donors_leave_out_the_excluded_languages(cli, tmp_path):
+    """The unseen-language case simulated: Swahili's own voice and Italian's are not among the donors, and
+    the run says which voices it left out."""
+    out = tmp_path / "o"
+    text = tmp_path / "t.txt"
+    text.write_text("".join((DATA / "hau.txt").read_text(encoding="utf-8").splitlines(keepends=True)[:6]))
+    res = cli("synth", "--lang", "sw", "--text", str(text), "--out", str(out), "--donor", "auto", "--donors", "3",
+              "--exclude", "sw,it", "--augment", "none", "--quiet", "--json")
+    assert res.exit_code == 0, res.output
+    donors = json.loads(res.stdout)["donors"]
+    assert len(donors) == 3 and not {"sw", "it"} & set(donors)
+    assert json.loads((out / "run.json").read_text())["donors_excluded"] == ["it", "sw"]
+    assert {r["donor"] for r in read_manifest(out / "manifest.jsonl")} <= set(donors)
+
+
 def test_named_donor_and_identity_path(cli, tmp_path):
     """A language with its own voice can also render through a donor (itself, or another)."""
     text = tmp_path / "t.txt"

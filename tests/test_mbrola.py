@@ -246,6 +246,7 @@ def test_auto_donors_leave_the_excluded_language_out(donor_corpus):
     assert rows and {r["donor"] for r in rows} == {"mbrola:hb1", "mbrola:hb2", "mbrola:tr1", "mbrola:tr2"}
     run = json.loads((donor_corpus["ar"] / "run.json").read_text())
     assert "ar1" not in run["model"] and "ar2" not in run["model"]
+    assert run["donors_excluded"] == ["mbrola:ar1", "mbrola:ar2"]  # the voices left out, by name
     for r in rows:
         assert r["model"] == r["donor"].partition(":")[2] and r["prosody_voice"] in ("he", "tr")
         assert r["render_text"].startswith("[[")  # espeak-ng phoneme input gives the prosody

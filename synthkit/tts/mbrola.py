@@ -44,7 +44,7 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -429,6 +429,8 @@ class MbrolaPlan:
     prosody: Any  # synthkit.tts.espeak.ProsodyRanges
     voice_freq: tuple[float, float] = VOICE_FREQ_RANGE
     backend: str = BACKEND
+    #: with ``--donor auto``: the donors ``--exclude``/``--exclude-family`` left out -> why
+    excluded: dict[str, str] = field(default_factory=dict)
 
     def settings(self) -> dict[str, Any]:
         return {"backend": BACKEND, "model": ",".join(self.voices), "license": VOICES[self.voices[0]].license,
@@ -493,7 +495,8 @@ class MbrolaBackend:
                                 f"render it through one as a donor: --donor mbrola:VOICE")
         return tuple(names)
 
-    def _donors(self, config, donors) -> tuple[str, ...]:
+    def _donors(self, config, donors) -> tuple[tuple[str, ...], dict[str, str]]:
+        """(the donor voices, those ``--exclude`` left out -> why)."""
         if config.donor == "auto":  # every installed voice, less those whose language --exclude leaves out
             from ..donors import excluded_voices
 
@@ -501,10 +504,12 @@ class MbrolaBackend:
             if not names:
                 raise SynthkitError(f"no MBROLA voice is installed; {INSTALL_HINT}")
             excluded = excluded_voices(config.exclude, config.exclude_family)
+            left = {f"{BACKEND}:{n}": excluded[VOICES[n].espeak_voice] for n in names
+                    if VOICES[n].espeak_voice in excluded}
             names = tuple(n for n in names if VOICES[n].espeak_voice not in excluded)
             if not names:
                 raise SynthkitError("every MBROLA donor voice was excluded (--exclude / --exclude-family)")
-            return names
+            return names, left
         out = []
         for d in donors:
             name = d.partition(":")[2]
@@ -512,7 +517,7 @@ class MbrolaBackend:
                 raise SynthkitError(f"--donor {config.donor}: name the MBROLA voice(s): --donor mbrola:VOICE "
                                     f"({', '.join(VOICES)}), or --backend mbrola --donor auto")
             out.append(resolve(name)[0].name)
-        return tuple(dict.fromkeys(out))
+        return tuple(dict.fromkeys(out)), {}
 
     def check(self, model, config, choice) -> None:
         no_references(config)
@@ -523,7 +528,8 @@ class MbrolaBackend:
     def plan(self, model, config, choice, donors=()) -> MbrolaPlan:
         self.check(model, config, choice)
         if config.donor:
-            return MbrolaPlan(self._donors(config, donors), config.prosody)
+            names, excluded = self._donors(config, donors)
+            return MbrolaPlan(names, config.prosody, excluded=excluded)
         return MbrolaPlan(self._voices(model, choice), config.prosody)
 
     def donor_candidates(self, include_constructed: bool = False) -> list:
