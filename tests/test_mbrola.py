@@ -143,6 +143,21 @@ def test_another_language_is_rejected_with_a_reason():
         mbrola.score("مرحبا hello", info, 175, 50, 50)
 
 
+def test_a_hung_mbrola_rejects_the_row_instead_of_stalling(tmp_path, monkeypatch):
+    """Unit test of the code around the program: a stand-in ``mbrola`` that never answers (the real one
+    needs milliseconds) is stopped after TIMEOUT_S and the sentence rejected with the reason."""
+    info, db = mbrola.resolve("ar1")
+    segs = mbrola.score("وَاحِد", info, 175, 50, 50)
+    fake = tmp_path / "bin" / "mbrola"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexec sleep 30\n")  # exec: the process killed is the sleep
+    fake.chmod(0o755)
+    monkeypatch.setenv(mbrola.HOME_ENV, str(tmp_path))
+    monkeypatch.setattr(mbrola, "TIMEOUT_S", 0.5)
+    with pytest.raises(Rejected, match="did not finish within 0.5 s"):
+        mbrola.run_mbrola(str(db), segs, 16000)
+
+
 def test_a_bad_line_is_a_rejected_row_and_good_rows_go_on(tmp_path):
     text = tmp_path / "t.txt"
     text.write_text("مرحبا hello\nمرحبا بكم\n", encoding="utf-8")

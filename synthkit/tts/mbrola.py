@@ -67,6 +67,8 @@ VOICE_FREQ_RANGE = (0.88, 1.14)
 EDGE_MS = 80
 #: Silence put between two phonemes whose diphone the database lacks (milliseconds).
 GAP_MS = 20
+#: Seconds ``mbrola`` may take for one sentence (it needs milliseconds; a hung process rejects the row).
+TIMEOUT_S = 60.0
 INSTALL_HINT = "./setup.sh installs MBROLA and its voices (ar1, ar2, hb1, hb2, tr1, tr2) from Debian's archive"
 
 #: IPA vowels (a segment is a vowel when its first letter is one): they carry the pitch points.
@@ -364,8 +366,11 @@ def run_mbrola(db: str, segs: list[Segment], voice_freq: int, glottal: str | Non
     segs = list(segs)
     missing: set[tuple[str, str]] = set()
     for _ in range(64):
-        p = subprocess.run([str(program()), "-l", str(int(voice_freq)), db, "-", "-.raw"],
-                           input=pho(segs).encode(), capture_output=True, check=False)
+        try:
+            p = subprocess.run([str(program()), "-l", str(int(voice_freq)), db, "-", "-.raw"],
+                               input=pho(segs).encode(), capture_output=True, check=False, timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise Rejected(f"mbrola did not finish within {TIMEOUT_S:g} s") from None
         if p.returncode == 0:
             return np.frombuffer(p.stdout, dtype="<i2").copy(), segs
         msg = p.stderr.decode(errors="replace").strip().splitlines()
