@@ -254,8 +254,10 @@ def plan_donors(config: SynthConfig, choice: LanguageChoice, backend: RenderPlan
         mapping_sha = hashlib.sha256(config.mapping.read_bytes()).hexdigest()
     target = measure_file(config.text_path, make_g2p(choice.g2p), choice.iso639_3, choice.iso639_1, choice.script)
     if config.donor == "auto":
-        # a backend that chose its candidates itself says which it left out (MBROLA: mbrola:ar1, ...)
-        excluded = getattr(backend, "excluded", None) or excluded_voices(config.exclude, config.exclude_family)
+        # a plan that applied --exclude to its own candidates says which it left out (MBROLA: mbrola:ar1, ...),
+        # possibly none; else espeak-ng's voices of the excluded languages are left out here
+        own = getattr(backend, "excluded", None)
+        excluded = own if own is not None else excluded_voices(config.exclude, config.exclude_family)
         invs = [i for i in backend.donor_candidates() if i.voice not in excluded]
         if not invs:
             raise SynthkitError("every donor voice was excluded (--exclude / --exclude-family)")

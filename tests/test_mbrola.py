@@ -267,6 +267,20 @@ def test_auto_donors_leave_the_excluded_language_out(donor_corpus):
         assert r["render_text"].startswith("[[")  # espeak-ng phoneme input gives the prosody
 
 
+def test_an_exclusion_that_leaves_out_no_voice_is_not_recorded_as_one(tmp_path):
+    """--exclude sw names no MBROLA voice: every voice stays a candidate and the run records nothing left out
+    (it used to record espeak-ng's sw, a voice this run never had)."""
+    text = tmp_path / "t.txt"
+    text.write_text("وَاحِد\n", encoding="utf-8")
+    out = tmp_path / "o"
+    p = run_synthkit("synth", "--lang", "ar", "--text", str(text), "--out", str(out), "--backend", "mbrola",
+                     "--donor", "auto", "--donors", "6", "--exclude", "sw", "--voices", "1", "--augment", "none")
+    assert p.returncode == 0, p.stderr
+    run = json.loads((out / "run.json").read_text())
+    assert "donors_excluded" not in run and "left out" not in p.stderr
+    assert set(run["model"].split(",")) == set(mbrola.installed())
+
+
 def test_donor_phonemes_are_what_the_voice_said(donor_corpus, tmp_path):
     """Per row: ``donor_phonemes`` is the IPA of the symbols the score spoke (re-rendered here), every
     segment one the donor's symbols say; and regen is bit-identical."""

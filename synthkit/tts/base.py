@@ -113,7 +113,8 @@ class Backend(Protocol):
     #: Whether a row is re-made bit-identically from its fields (``synthkit regen``).
     reproducible: bool
     # Optional ``auto_donors = True``: ``--backend NAME --donor auto`` chooses among the donors its plan's
-    # ``donor_candidates`` offers (MBROLA's voices); without it, --donor auto is espeak-ng's only.
+    # ``donor_candidates`` offers (MBROLA's voices); without it, --donor auto is espeak-ng's only. Such a
+    # plan applies ``--exclude`` itself and says what it left out in ``excluded`` (donor -> why).
 
     def check(self, model: str | None, config: SynthConfig, choice: LanguageChoice) -> None:
         """Cheap checks before any work (no model loaded, nothing downloaded): e.g. a language no voice
