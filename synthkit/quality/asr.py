@@ -74,6 +74,7 @@ _ARABIC_MARKS = frozenset(chr(c) for c in [*range(0x064B, 0x0660), 0x0670, 0x064
 #: Hebrew points (niqqud) and cantillation marks, optional in Hebrew writing; removed for Hebrew only
 #: (Yiddish spells vowels with some of them: אַ a, אָ o).
 _HEBREW_POINTS = frozenset(chr(c) for c in [*range(0x0591, 0x05BE), 0x05BF, 0x05C1, 0x05C2, 0x05C4, 0x05C5, 0x05C7])
+_HEBREW_DROP = _ARABIC_MARKS | _HEBREW_POINTS
 #: Arabic (the language and its varieties): spellings that writers and ASR use interchangeably made one —
 #: alef with hamza or madda as bare alef, alef maqsura as yeh, teh marbuta as heh (a pausal -a is written
 #: either way) — as Arabic ASR evaluations commonly do.
@@ -125,7 +126,7 @@ def normalize_text(text: str, language: str | None = None) -> str:
             pass
     t = t.casefold()
     iso3 = iso_codes(language)[0] if language else None
-    drop = _ARABIC_MARKS | _HEBREW_POINTS if iso3 == "heb" else _ARABIC_MARKS
+    drop = _HEBREW_DROP if iso3 == "heb" else _ARABIC_MARKS
     letters = _ARABIC_LETTERS if iso3 in _ARABIC else None
     out = []
     for ch in t:

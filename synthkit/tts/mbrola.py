@@ -509,7 +509,7 @@ class MbrolaBackend:
             if not names:
                 raise SynthkitError(f"no MBROLA voice is installed; {INSTALL_HINT}")
             excluded = excluded_voices(config.exclude, config.exclude_family)
-            left = {f"{BACKEND}:{n}": excluded[VOICES[n].espeak_voice] for n in names
+            left = {donor_id(n): excluded[VOICES[n].espeak_voice] for n in names
                     if VOICES[n].espeak_voice in excluded}
             names = tuple(n for n in names if VOICES[n].espeak_voice not in excluded)
             if not names:

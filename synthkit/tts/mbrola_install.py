@@ -24,29 +24,25 @@ from pathlib import Path
 
 MIRROR = os.environ.get("SYNTHKIT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 
+
+def _voice(name: str, version: str, sha: str) -> tuple[str, str, dict[str, str]]:
+    """The package of voice ``name`` (Debian's ``mbrola-NAME``): its database and licence file."""
+    return (f"pool/non-free/m/mbrola-{name}/mbrola-{name}_{version}_all.deb", sha,
+            {f"./usr/share/mbrola/{name}/{name}": f"{name}/{name}",
+             f"./usr/share/doc/mbrola-{name}/copyright": f"{name}/COPYRIGHT"})
+
+
 #: (archive path, SHA-256, {path inside the package: path under DEST})
 PACKAGES = (
     ("pool/contrib/m/mbrola/mbrola_3.3+dfsg-9_amd64.deb",
      "d94ea5bbb8b201935e8a40d758f1a224030d13a1ba669cc75293823933554c7f",
      {"./usr/bin/mbrola": "bin/mbrola", "./usr/share/doc/mbrola/copyright": "bin/COPYRIGHT"}),
-    ("pool/non-free/m/mbrola-ar1/mbrola-ar1_1.0+repack2-2_all.deb",
-     "7c3cea88fcd80d4f853c921a3c3f07c2ad4116e200eacf039ead489dc4752c6f",
-     {"./usr/share/mbrola/ar1/ar1": "ar1/ar1", "./usr/share/doc/mbrola-ar1/copyright": "ar1/COPYRIGHT"}),
-    ("pool/non-free/m/mbrola-ar2/mbrola-ar2_0.0.20001015+repack2-2_all.deb",
-     "386c3e89e55b4df03d9234c3d34f2826b4e8595e11aa9f4325e95c9e1eae99e2",
-     {"./usr/share/mbrola/ar2/ar2": "ar2/ar2", "./usr/share/doc/mbrola-ar2/copyright": "ar2/COPYRIGHT"}),
-    ("pool/non-free/m/mbrola-hb1/mbrola-hb1_0.0.20000308+repack2-2_all.deb",
-     "b3e1bf58ae9291b1a5899cef62d923b6eae2133540f5ef69b0deeb94d3c10fba",
-     {"./usr/share/mbrola/hb1/hb1": "hb1/hb1", "./usr/share/doc/mbrola-hb1/copyright": "hb1/COPYRIGHT"}),
-    ("pool/non-free/m/mbrola-hb2/mbrola-hb2_0.0.20040902+repack2-2_all.deb",
-     "ad17abfbf8901e9b49d50c45574adc07050e5b1b04274df8dae9bbbe0cb6ed99",
-     {"./usr/share/mbrola/hb2/hb2": "hb2/hb2", "./usr/share/doc/mbrola-hb2/copyright": "hb2/COPYRIGHT"}),
-    ("pool/non-free/m/mbrola-tr1/mbrola-tr1_0.1+repack2-4_all.deb",
-     "00c2ce6f76097a3d5ffe4befad40c87f130aa0dacadf58c9283c56bbefc64a5d",
-     {"./usr/share/mbrola/tr1/tr1": "tr1/tr1", "./usr/share/doc/mbrola-tr1/copyright": "tr1/COPYRIGHT"}),
-    ("pool/non-free/m/mbrola-tr2/mbrola-tr2_0.1+repack2-4_all.deb",
-     "897983a0e68f0566671b77dc2d7b3665cb98d7d11c47ac7a24d4c803c653bfcd",
-     {"./usr/share/mbrola/tr2/tr2": "tr2/tr2", "./usr/share/doc/mbrola-tr2/copyright": "tr2/COPYRIGHT"}),
+    _voice("ar1", "1.0+repack2-2", "7c3cea88fcd80d4f853c921a3c3f07c2ad4116e200eacf039ead489dc4752c6f"),
+    _voice("ar2", "0.0.20001015+repack2-2", "386c3e89e55b4df03d9234c3d34f2826b4e8595e11aa9f4325e95c9e1eae99e2"),
+    _voice("hb1", "0.0.20000308+repack2-2", "b3e1bf58ae9291b1a5899cef62d923b6eae2133540f5ef69b0deeb94d3c10fba"),
+    _voice("hb2", "0.0.20040902+repack2-2", "ad17abfbf8901e9b49d50c45574adc07050e5b1b04274df8dae9bbbe0cb6ed99"),
+    _voice("tr1", "0.1+repack2-4", "00c2ce6f76097a3d5ffe4befad40c87f130aa0dacadf58c9283c56bbefc64a5d"),
+    _voice("tr2", "0.1+repack2-4", "897983a0e68f0566671b77dc2d7b3665cb98d7d11c47ac7a24d4c803c653bfcd"),
 )
 
 #: SHA-256 of the files the backend runs or reads, as unpacked from the packages above.
