@@ -9,6 +9,8 @@ interleaved repeats so that drifts in machine load hit every side alike:
   libespeak-ng loaded once (the wheel's library, plain ctypes, espeak-ng reading the text), soxr to
   16 kHz, nothing written. This is what rendering costs without synthkit; its clips are *not*
   reproducible (espeak-ng's state carries over from clip to clip).
+* **bare loop + WAV**: the same, also writing every clip as a 16-bit WAV file (the stdlib's ``wave``),
+  which any corpus needs; not the target, it shows how much of the gap is the writing itself.
 * **`synthkit synth --workers 2`**: the whole command (interpreter start-up, normalization, phonemizer
   G2P, rendering every clip from a pristine library, augmentation, WAV and manifest writing), with
   ``--augment none`` and with the default preset.
@@ -40,9 +42,11 @@ TARGET_NONE, TARGET_AUG = 0.9, 0.5
 SAMPLE_RATE = 16000
 
 
-def _bare_render(jobs: list[tuple[str, str, int, int, int]]) -> float:
-    """Render ``jobs`` with one persistent libespeak-ng in this process; returns audio seconds."""
+def _bare_render(jobs: list[tuple[str, str, int, int, int]], out: str | None = None) -> float:
+    """Render ``jobs`` with one persistent libespeak-ng in this process; returns audio seconds. ``out``: a
+    folder to write every clip into as 16-bit WAV (the stdlib's ``wave``), as a corpus needs."""
     import ctypes
+    import wave
 
     import espeakng_loader
     import numpy as np
@@ -61,6 +65,7 @@ def _bare_render(jobs: list[tuple[str, str, int, int, int]]) -> float:
     callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)(on_audio)
     lib.espeak_SetSynthCallback(callback)
     total = 0.0
+    n_done = 0
     for text, voice, rate, pitch, pitch_range in jobs:
         lib.espeak_SetVoiceByName(voice.encode())
         for param, value in ((1, rate), (3, pitch), (4, pitch_range)):
@@ -70,7 +75,15 @@ def _bare_render(jobs: list[tuple[str, str, int, int, int]]) -> float:
         lib.espeak_Synchronize()
         x = np.frombuffer(b"".join(chunks), dtype=np.int16).astype(np.float32) / 32768
         chunks.clear()
-        total += soxr.resample(x, 22050, SAMPLE_RATE, quality="HQ").size / SAMPLE_RATE
+        y = soxr.resample(x, 22050, SAMPLE_RATE, quality="HQ")
+        total += y.size / SAMPLE_RATE
+        if out is not None:
+            with wave.open(os.path.join(out, f"{os.getpid()}-{n_done}.wav"), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(SAMPLE_RATE)
+                w.writeframes((np.clip(y, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes())
+            n_done += 1
     return total
 
 
@@ -98,11 +111,14 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run_bare(jobs) -> tuple[float, float, float]:
-    """(audio s, wall s, CPU s) of the bare loop over two spawned processes."""
+def run_bare(jobs, out: Path | None = None) -> tuple[float, float, float]:
+    """(audio s, wall s, CPU s) of the bare loop over two spawned processes; ``out``: write the clips there."""
+    if out is not None:
+        out.mkdir(parents=True)
     cpu0, t0 = _children_cpu(), time.perf_counter()
     with mp.get_context("spawn").Pool(2) as pool:
-        audio = sum(pool.map(_bare_render, [jobs[0::2], jobs[1::2]]))
+        folder = None if out is None else str(out)
+        audio = sum(pool.starmap(_bare_render, [(jobs[0::2], folder), (jobs[1::2], folder)]))
         pool.close()
         pool.join()
     return audio, time.perf_counter() - t0, _children_cpu() - cpu0
@@ -135,11 +151,14 @@ def measure(n: int, voices: int, repeats: int, tmp: Path) -> dict:
     text = tmp / f"text-{n}.txt"
     text.write_text("\n".join(sentences(n)) + "\n", encoding="utf-8")
     jobs = bare_jobs(text, voices)
-    runs: dict[str, list] = {"bare": [], "none": [], "light": []}
+    runs: dict[str, list] = {"bare": [], "bare_write": [], "none": [], "light": []}
     for rep in range(repeats):
         _loads.append(os.getloadavg()[0])
         audio, wall, cpu = run_bare(jobs)
         runs["bare"].append((audio / wall, wall, cpu, None, len(jobs)))
+        _loads.append(os.getloadavg()[0])
+        audio, wall, cpu = run_bare(jobs, tmp / f"bare-{n}-{rep}")  # kept until the end, as synth's (below)
+        runs["bare_write"].append((audio / wall, wall, cpu, None, len(jobs)))
         for aug in ("none", "light"):
             _loads.append(os.getloadavg()[0])
             out = tmp / f"out-{n}-{aug}-{rep}"
@@ -158,6 +177,9 @@ def table(n: int, voices: int, res: dict) -> list[str]:
             "|---|---|---|---|---|---|---|",
             f"| bare libespeak-ng loop, 2 processes | {bare_speed:.0f} | 1.00 | {res['bare'][1]:.1f} s | "
             f"{bare_cpu:.1f} | 1.00 | – |"]
+    speed, wall, cpu, _, _ = res["bare_write"]
+    rows.append(f"| the bare loop + every clip written as 16-bit WAV (stdlib `wave`) | {speed:.0f} | "
+                f"{speed / bare_speed:.2f} | {wall:.1f} s | {cpu:.1f} | {bare_cpu / cpu:.2f} | – |")
     for aug, label in (("none", "none"), ("light", "light (default)")):
         speed, wall, cpu, peak, _ = res[aug]
         rows.append(f"| `synthkit synth --workers 2 --augment {aug}` | {speed:.0f} | **{speed / bare_speed:.2f}** | "
@@ -215,7 +237,7 @@ def main() -> None:
         f"{machine()}; load average (1/5/15 min) {load_before} before, {load_after} after, 1-min load at the "
         f"start of each run {min(_loads):.1f}-{max(_loads):.1f} (median {statistics.median(_loads):.1f}: the "
         f"CPUs were shared with other jobs); each figure is the median of {args.repeats} runs, the sides "
-        f"interleaved (bare, none, light, bare, ...) so that load hits them alike.",
+        f"interleaved (bare, bare + WAV, none, light, bare, ...) so that load hits them alike.",
         "The bare loop renders the same clips (same text, voices, prosody) with one libespeak-ng per process, "
         "loaded once, soxr to 16 kHz, nothing written; its clips depend on the clips before them. `synthkit "
         "synth` is the whole command: start-up, normalization, phonemizer G2P, every clip rendered from a "
@@ -235,7 +257,10 @@ def main() -> None:
     lines.append(
         f"Targets at {sizes[-1]} sentences (ratio to the bare loop): ≥ {TARGET_NONE} without augmentation — "
         f"{'met' if none_ratio >= TARGET_NONE else 'NOT met'} ({none_ratio:.2f}); ≥ {TARGET_AUG} with the default "
-        f"preset — {'met' if aug_ratio >= TARGET_AUG else 'NOT met'} ({aug_ratio:.2f}).")
+        f"preset — {'met' if aug_ratio >= TARGET_AUG else 'NOT met'} ({aug_ratio:.2f}). Against the bare loop "
+        f"that also writes its clips: `none` {big['none'][0] / big['bare_write'][0]:.2f}, `light` "
+        f"{big['light'][0] / big['bare_write'][0]:.2f} (not the target; it shows how much of the gap is the "
+        "writing of the corpus itself).")
     body = "\n".join(lines)
     if not args.no_write:
         update_section("synth", body)
