@@ -65,8 +65,7 @@ def _bare_render(jobs: list[tuple[str, str, int, int, int]], out: str | None = N
     callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)(on_audio)
     lib.espeak_SetSynthCallback(callback)
     total = 0.0
-    n_done = 0
-    for text, voice, rate, pitch, pitch_range in jobs:
+    for k, (text, voice, rate, pitch, pitch_range) in enumerate(jobs):
         lib.espeak_SetVoiceByName(voice.encode())
         for param, value in ((1, rate), (3, pitch), (4, pitch_range)):
             lib.espeak_SetParameter(param, value, 0)
@@ -78,12 +77,11 @@ def _bare_render(jobs: list[tuple[str, str, int, int, int]], out: str | None = N
         y = soxr.resample(x, 22050, SAMPLE_RATE, quality="HQ")
         total += y.size / SAMPLE_RATE
         if out is not None:
-            with wave.open(os.path.join(out, f"{os.getpid()}-{n_done}.wav"), "wb") as w:
+            with wave.open(os.path.join(out, f"{os.getpid()}-{k}.wav"), "wb") as w:
                 w.setnchannels(1)
                 w.setsampwidth(2)
                 w.setframerate(SAMPLE_RATE)
                 w.writeframes((np.clip(y, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes())
-            n_done += 1
     return total
 
 

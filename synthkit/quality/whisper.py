@@ -248,10 +248,9 @@ class WhisperEngine:
             for penalty in REPETITION_PENALTIES:
                 if not stuck:
                     break
-                texts3, still = self._decode(stuck, enc, language, batch_size, repetition_penalty=penalty)
-                mended = {(w.req, w.pos) for w in stuck} - {(w.req, w.pos) for w in still}
-                texts.update({k: texts3[k] for k in mended})
-                stuck = still
+                texts3, stuck = self._decode(stuck, enc, language, batch_size, repetition_penalty=penalty)
+                looping = {(w.req, w.pos) for w in stuck}
+                texts.update({k: t for k, t in texts3.items() if k not in looping})
             out = []
             for i, r in enumerate(requests):
                 text = None
